@@ -1,0 +1,3 @@
+"""omniline: a self-hosted omnichannel contact-center platform."""
+
+__version__ = "0.1.0"

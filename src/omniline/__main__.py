@@ -1,0 +1,3 @@
+from omniline.cli.main import app
+
+app()

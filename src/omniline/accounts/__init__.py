@@ -1,0 +1,1 @@
+"""Tenants (client brands) and users (agents, supervisors, admins)."""

@@ -1,0 +1,62 @@
+"""The ASGI application factory."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from omniline import __version__
+from omniline.accounts.api import router as auth_router
+from omniline.bootstrap import Container, bootstrap
+from omniline.cases.api import router as cases_router
+from omniline.channels.hooks import router as hooks_router
+from omniline.channels.routes import router as channels_router
+from omniline.channels.tasks import OutboxWorker
+from omniline.conversations.api import router as conversations_router
+from omniline.customers.api import router as customers_router
+from omniline.demo.receiver import router as demo_receiver_router
+from omniline.realtime.ws import router as ws_router
+from omniline.web.errors import install_error_handlers
+from omniline.web.health import router as health_router
+from omniline.web.limits import BodySizeLimit
+
+
+def create_app(container: Container | None = None, *, run_workers: bool = True) -> FastAPI:
+    """The app; `run_workers=False` leaves the outbox to whoever calls `send_due_deliveries`."""
+    container = container or bootstrap()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        worker = asyncio.create_task(OutboxWorker(container).run()) if run_workers else None
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
+
+    app = FastAPI(
+        title="omniline",
+        version=__version__,
+        description="One customer, one timeline, every channel.",
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    install_error_handlers(app)
+    for router in (
+        health_router,
+        auth_router,
+        channels_router,
+        hooks_router,
+        customers_router,
+        conversations_router,
+        cases_router,
+        ws_router,
+    ):
+        app.include_router(router)
+    if container.settings.environment == "development":
+        app.include_router(demo_receiver_router)
+    app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes)
+    return app

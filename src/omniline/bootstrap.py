@@ -1,0 +1,62 @@
+"""The one place that chooses implementations: database, bus, channel adapters, HTTP client, clock."""
+
+from dataclasses import dataclass, field
+
+import httpx
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from omniline.channels.outbox import RetryPolicy
+from omniline.channels.registry import ChannelRegistry, default_registry
+from omniline.db import models as _all_models  # noqa: F401  (registers every table with the ORM)
+from omniline.db.engine import build_engine
+from omniline.db.unit_of_work import UnitOfWork
+from omniline.kernel.clock import Clock, utcnow
+from omniline.realtime.bus import Bus, InProcessBus
+from omniline.settings import Settings
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    bus: Bus
+    channels: ChannelRegistry
+    http: httpx.Client
+    clock: Clock = field(default=utcnow)
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            base_delay_seconds=self.settings.outbox_base_delay_seconds,
+            max_delay_seconds=self.settings.outbox_max_delay_seconds,
+            max_attempts=self.settings.outbox_max_attempts,
+        )
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, self.bus)
+
+    def close(self) -> None:
+        self.http.close()
+        self.engine.dispose()
+
+
+def bootstrap(
+    settings: Settings | None = None, *, bus: Bus | None = None, clock: Clock = utcnow
+) -> Container:
+    settings = settings or Settings()
+    engine = build_engine(settings.sqlalchemy_url)
+    return Container(
+        settings=settings,
+        engine=engine,
+        session_factory=sessionmaker(engine, expire_on_commit=False),
+        bus=bus or InProcessBus(),
+        channels=default_registry(),
+        http=httpx.Client(
+            timeout=settings.outbound_timeout_seconds,
+            headers={"User-Agent": "omniline"},
+            follow_redirects=False,
+        ),
+        clock=clock,
+    )

@@ -1,0 +1,1 @@
+"""Cases: one customer problem, spanning conversations on any channel."""

@@ -1,0 +1,1 @@
+"""The `omniline` command line: one module per command group, each command calls a service."""

@@ -1,0 +1,48 @@
+"""Threading (pure): does a new inbound message continue a conversation or start one?
+
+- A provider thread key (an e-mail thread, an app's thread id) continues that thread on that channel.
+- Without one, the customer's latest open conversation on the same channel continues if its last
+  message is younger than the channel's idle timeout; otherwise a new conversation starts.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+DEFAULT_IDLE_TIMEOUT = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationSummary:
+    id: uuid.UUID
+    customer_id: uuid.UUID
+    thread_key: str | None
+    status: str
+    last_message_at: datetime
+
+
+def choose_conversation(
+    candidates: list[ConversationSummary],
+    *,
+    thread_key: str | None,
+    now: datetime,
+    idle_timeout: timedelta = DEFAULT_IDLE_TIMEOUT,
+) -> uuid.UUID | None:
+    """The conversation to continue, or None to start a new one.
+
+    `candidates` are the conversations on this channel that have `thread_key` (when given) or that
+    belong to the sending customer.
+    """
+    if thread_key is not None:
+        threaded = [item for item in candidates if item.thread_key == thread_key]
+        if threaded:
+            return max(threaded, key=lambda item: item.last_message_at).id
+        return None
+    live = [
+        item
+        for item in candidates
+        if item.status == "open" and item.thread_key is None and now - item.last_message_at <= idle_timeout
+    ]
+    if not live:
+        return None
+    return max(live, key=lambda item: item.last_message_at).id

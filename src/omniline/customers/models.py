@@ -1,0 +1,51 @@
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from omniline.db.base import Base, IdMixin
+from omniline.kernel.clock import utcnow
+
+
+class Customer(IdMixin, Base):
+    __tablename__ = "customers"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"), index=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    tier: Mapped[str] = mapped_column(String(20), default="standard")
+    # Set while this record is merged into another; cleared again by unmerge.
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Identity(IdMixin, Base):
+    """One normalised address of a customer on one kind of channel, unique within a tenant."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("tenant_id", "kind", "address"),)
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(320))
+    verified: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CustomerMerge(IdMixin, Base):
+    """The record of one merge: who, why, and exactly which rows moved, so it can be undone."""
+
+    __tablename__ = "customer_merges"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"), index=True)
+    survivor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"), index=True)
+    merged_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(1000))
+    moved: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"identities": [...], ...}
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    undone_at: Mapped[datetime | None]
+    undone_by: Mapped[str | None] = mapped_column(String(200))

@@ -1,0 +1,80 @@
+"""Queries about customers and identities; the only place in this slice that builds SQL."""
+
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import select, tuple_, update
+from sqlalchemy.orm import Session
+
+from omniline.cases.models import Case
+from omniline.conversations.models import Conversation
+from omniline.customers.identities import IdentityClaim
+from omniline.customers.matching import KnownIdentity
+from omniline.customers.models import Customer, Identity
+from omniline.messages.models import Message
+from omniline.timeline.models import TimelineEvent
+
+# The tables whose rows follow their customer through a merge, in the order they are moved.
+OWNED_TABLES: dict[
+    str, type[Identity] | type[Conversation] | type[Case] | type[Message] | type[TimelineEvent]
+] = {
+    "identities": Identity,
+    "conversations": Conversation,
+    "cases": Case,
+    "messages": Message,
+    "events": TimelineEvent,
+}
+
+
+def find_known_identities(
+    session: Session, tenant_id: uuid.UUID, claims: Iterable[IdentityClaim]
+) -> list[tuple[KnownIdentity, uuid.UUID]]:
+    """The claims that already exist, with their owner, and each identity row's id."""
+    pairs = [(claim.kind, claim.address) for claim in claims]
+    if not pairs:
+        return []
+    rows = session.execute(
+        select(Identity.id, Identity.kind, Identity.address, Customer.id, Customer.created_at)
+        .join(Customer, Customer.id == Identity.customer_id)
+        .where(Identity.tenant_id == tenant_id, tuple_(Identity.kind, Identity.address).in_(pairs))
+    ).all()
+    return [
+        (KnownIdentity(f"{kind}:{address}", customer_id, created_at), identity_id)
+        for identity_id, kind, address, customer_id, created_at in rows
+    ]
+
+
+def find_customer_by_identity(
+    session: Session, tenant_id: uuid.UUID, claim: IdentityClaim
+) -> Customer | None:
+    return session.scalars(
+        select(Customer)
+        .join(Identity, Identity.customer_id == Customer.id)
+        .where(
+            Identity.tenant_id == tenant_id, Identity.kind == claim.kind, Identity.address == claim.address
+        )
+    ).first()
+
+
+def list_identities(session: Session, customer_id: uuid.UUID) -> list[Identity]:
+    return list(
+        session.scalars(select(Identity).where(Identity.customer_id == customer_id).order_by(Identity.id))
+    )
+
+
+def ids_owned_by(session: Session, customer_id: uuid.UUID) -> dict[str, list[uuid.UUID]]:
+    """For each table that follows a customer, the ids of the rows that belong to `customer_id`."""
+    return {
+        name: list(session.scalars(select(model.id).where(model.customer_id == customer_id)))
+        for name, model in OWNED_TABLES.items()
+    }
+
+
+def reassign(session: Session, table: str, ids: list[uuid.UUID], customer_id: uuid.UUID) -> None:
+    model = OWNED_TABLES[table]
+    for start in range(0, len(ids), 500):  # stay under the backends' bound-parameter limits
+        chunk = ids[start : start + 500]
+        session.execute(
+            update(model).where(model.id.in_(chunk)).values(customer_id=customer_id),
+            execution_options={"synchronize_session": False},
+        )

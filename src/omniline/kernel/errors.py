@@ -1,0 +1,54 @@
+"""The exception tree of omniline. Every error a client can cause maps to one 4xx status.
+
+OmnilineError                      base; never raised itself
+├── InvalidInput        400/422    the request is malformed or breaks a rule
+├── Unauthenticated     401        no, expired or wrong credentials or signature
+├── PermissionDenied    403        the actor may not do this
+├── NotFound            404        no such thing in the actor's tenant
+├── Conflict            409        the thing's state forbids the action (e.g. already merged)
+└── PayloadTooLarge     413        the body exceeds the configured limit
+
+Services raise these; the web edge turns them into `{"error": {"code", "message"}}`, the CLI into
+a one-line message and exit code 2.
+"""
+
+
+class OmnilineError(Exception):
+    status_code = 400
+    code = "error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class InvalidInput(OmnilineError):
+    status_code = 422
+    code = "invalid_input"
+
+
+class Unauthenticated(OmnilineError):
+    status_code = 401
+    code = "unauthenticated"
+
+
+class PermissionDenied(OmnilineError):
+    status_code = 403
+    code = "permission_denied"
+
+
+class NotFound(OmnilineError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(OmnilineError):
+    status_code = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(OmnilineError):
+    status_code = 413
+    code = "payload_too_large"

@@ -1,0 +1,1 @@
+"""Messages: normalised inbound/outbound utterances and their stored form."""

@@ -1,0 +1,1 @@
+"""The one road every inbound message takes, whatever channel it came from."""

@@ -1,0 +1,145 @@
+"""`ingest_message`: InboundMessage → dedupe → customer → conversation → case → message + events.
+
+All steps run in the caller's unit of work; the caller commits, and only then do agents hear of the
+message (the events are emitted to the unit of work, which publishes them after commit).
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from omniline.cases.service import attach_to_case
+from omniline.cases.views import case_view
+from omniline.channels.base import ChannelInfo
+from omniline.channels.inbox import claim_receipt, previous_message_id, settle_receipt
+from omniline.conversations.service import thread_message
+from omniline.customers.identities import IdentityClaim, normalise_address
+from omniline.customers.service import resolve_customer
+from omniline.db.unit_of_work import UnitOfWork
+from omniline.kernel.errors import InvalidInput
+from omniline.kernel.events import DomainEvent
+from omniline.kernel.ids import new_id
+from omniline.messages.models import Message
+from omniline.messages.normalized import InboundMessage
+from omniline.messages.views import message_view
+from omniline.timeline.service import record_event
+
+PIPELINE_ACTOR = "system:pipeline"
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    message_id: uuid.UUID
+    conversation_id: uuid.UUID
+    case_id: uuid.UUID | None
+    customer_id: uuid.UUID
+    duplicate: bool = False
+
+    def as_json(self) -> dict[str, str | None]:
+        return {
+            "message_id": str(self.message_id),
+            "conversation_id": str(self.conversation_id),
+            "case_id": str(self.case_id) if self.case_id else None,
+            "customer_id": str(self.customer_id),
+        }
+
+
+def ingest_message(
+    uow: UnitOfWork, channel: ChannelInfo, inbound: InboundMessage, *, now: datetime
+) -> IngestResult:
+    session = uow.session
+    claims = normalise_claims(inbound.identities, region=channel.phone_region)
+    receipt_id = claim_receipt(
+        session, tenant_id=channel.tenant_id, channel_id=channel.id, external_id=inbound.external_id, now=now
+    )
+    if receipt_id is None:
+        return _duplicate(uow, channel, inbound.external_id)
+
+    sender = resolve_customer(
+        session,
+        tenant_id=channel.tenant_id,
+        claims=claims,
+        name=inbound.sender_name,
+        now=now,
+        actor=PIPELINE_ACTOR,
+    )
+    conversation, started = thread_message(
+        session,
+        tenant_id=channel.tenant_id,
+        channel_id=channel.id,
+        customer_id=sender.customer_id,
+        identity_id=sender.identity_id,
+        thread_key=inbound.thread_key,
+        subject=inbound.subject,
+        now=now,
+    )
+    case, case_change = attach_to_case(
+        session, conversation=conversation, subject=_case_subject(inbound), now=now
+    )
+    message = Message(
+        id=new_id(),
+        tenant_id=channel.tenant_id,
+        conversation_id=conversation.id,
+        case_id=case.id,
+        customer_id=sender.customer_id,
+        channel_id=channel.id,
+        channel_kind=channel.kind,
+        direction="in",
+        sender_identity=claims[0].key,
+        sender_name=inbound.sender_name,
+        text=inbound.text,
+        subject=inbound.subject,
+        attachments=[attachment.as_json() for attachment in inbound.attachments],
+        external_id=inbound.external_id,
+        sent_at=inbound.sent_at,
+        created_at=now,
+    )
+    session.add(message)
+    common = {
+        "tenant_id": channel.tenant_id,
+        "customer_id": sender.customer_id,
+        "at": now,
+        "channel_id": channel.id,
+        "channel_kind": channel.kind,
+        "conversation_id": conversation.id,
+        "case_id": case.id,
+        "actor": PIPELINE_ACTOR,
+    }
+    if case_change is not None:
+        record_event(session, type=f"case.{case_change}", data={"number": case.number}, **common)
+    record_event(session, type="message.received", message_id=message.id, **common)
+    session.flush()
+    settle_receipt(session, receipt_id, message.id)
+
+    view = message_view(message)
+    uow.emit(DomainEvent("message.received", channel.tenant_id, {"message": view, "started": started}))
+    if case_change is not None:
+        uow.emit(
+            DomainEvent("case.updated", channel.tenant_id, {"case": case_view(case), "change": case_change})
+        )
+    return IngestResult(message.id, conversation.id, case.id, sender.customer_id)
+
+
+def normalise_claims(claims: tuple[IdentityClaim, ...], *, region: str) -> list[IdentityClaim]:
+    if not claims:
+        raise InvalidInput("a message needs at least one sender identity")
+    return [
+        IdentityClaim(claim.kind, normalise_address(claim.kind, claim.address, region=region), claim.verified)
+        for claim in claims
+    ]
+
+
+def _duplicate(uow: UnitOfWork, channel: ChannelInfo, external_id: str) -> IngestResult:
+    """A provider retry: answer with what the first delivery produced, store nothing new."""
+    session = uow.session
+    message_id = previous_message_id(session, channel.id, external_id)
+    message = session.get(Message, message_id) if message_id else None
+    if message is None:  # the receipt exists but its message was never stored: impossible in one transaction
+        raise InvalidInput(f"message {external_id!r} was received before but left no message")
+    return IngestResult(
+        message.id, message.conversation_id, message.case_id, message.customer_id, duplicate=True
+    )
+
+
+def _case_subject(inbound: InboundMessage) -> str:
+    return inbound.subject or inbound.text.strip().split("\n", 1)[0][:200]

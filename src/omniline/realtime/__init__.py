@@ -1,0 +1,1 @@
+"""Fan-out of domain events to agents' WebSockets and to background workers."""

@@ -1,0 +1,60 @@
+"""`/ws`: agents' live feed. Authenticate with `?access_token=…`; receive your tenant's events as
+`{"type": "message.received", "data": {...}}`. Send `{"type": "ping"}` to get `{"type": "pong"}`."""
+
+import asyncio
+import contextlib
+import json
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.concurrency import run_in_threadpool
+
+from omniline.bootstrap import Container
+from omniline.kernel.errors import Unauthenticated
+from omniline.realtime.bus import Subscription
+from omniline.web.dependencies import actor_from_token
+
+router = APIRouter()
+
+AGENT_EVENT_TYPES = frozenset({"message.received", "message.sent", "case.updated", "delivery.updated"})
+UNAUTHENTICATED_CLOSE_CODE = 4401
+
+
+@router.websocket("/ws")
+async def agent_feed(websocket: WebSocket) -> None:
+    container: Container = websocket.app.state.container
+    token = websocket.query_params.get("access_token") or _bearer(websocket.headers.get("authorization"))
+    try:
+        if not token:
+            raise Unauthenticated("no access token")
+        actor = await run_in_threadpool(actor_from_token, container, token)
+    except Unauthenticated as error:
+        await websocket.accept()
+        await websocket.close(code=UNAUTHENTICATED_CLOSE_CODE, reason=error.message[:100])
+        return
+    await websocket.accept()
+    subscription = container.bus.subscribe(actor.tenant_id, AGENT_EVENT_TYPES)
+    await websocket.send_json({"type": "hello", "data": {"user_id": str(actor.user_id), "role": actor.role}})
+    sender = asyncio.create_task(_forward(websocket, subscription))
+    try:
+        while True:
+            text = await websocket.receive_text()
+            with contextlib.suppress(ValueError):
+                if json.loads(text).get("type") == "ping":
+                    await websocket.send_json({"type": "pong"})
+    except WebSocketDisconnect:
+        pass
+    finally:
+        sender.cancel()
+        subscription.close()
+
+
+async def _forward(websocket: WebSocket, subscription: Subscription) -> None:
+    while True:
+        event = await subscription.get()
+        await websocket.send_json({"type": event.type, "data": event.data})
+
+
+def _bearer(header: str | None) -> str | None:
+    if header and header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return None

@@ -1,0 +1,55 @@
+"""The one typed settings object, read from OMNILINE_* environment variables."""
+
+from functools import cached_property
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OMNILINE_", extra="ignore", frozen=True)
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///var/omniline.db"
+    secret_key: str = DEVELOPMENT_SECRET_KEY
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_url: str | None = None
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    access_token_minutes: int = Field(default=12 * 60, ge=1)
+    # Outbox: delay before retry n is outbox_base_delay * 2**(n-1), capped; then `failed`.
+    outbox_base_delay_seconds: float = Field(default=2.0, gt=0)
+    outbox_max_delay_seconds: float = Field(default=600.0, gt=0)
+    outbox_max_attempts: int = Field(default=8, ge=1)
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    outbound_timeout_seconds: float = Field(default=10.0, gt=0)
+    default_phone_region: str = "RU"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_defaults(self) -> "Settings":
+        if self.environment != "development" and self.secret_key == DEVELOPMENT_SECRET_KEY:
+            raise ValueError(
+                "OMNILINE_SECRET_KEY is still the development default; set a long random value "
+                f"before running with OMNILINE_ENVIRONMENT={self.environment}"
+            )
+        if len(self.secret_key) < 16:
+            raise ValueError("OMNILINE_SECRET_KEY must be at least 16 characters long")
+        return self
+
+    @cached_property
+    def sqlalchemy_url(self) -> str:
+        """The database URL with the driver we ship (psycopg 3) filled in for PostgreSQL."""
+        url = self.database_url
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    @property
+    def base_url(self) -> str:
+        """Where providers and customers reach us; signatures over URLs are computed on it."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")

@@ -1,0 +1,1 @@
+"""The append-only timeline: every interaction of a customer on every channel, as events."""
