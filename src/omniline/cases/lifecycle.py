@@ -45,6 +45,8 @@ class CaseDecision:
 
 def next_status(current: str, action: str) -> str:
     """The status after `action`; Conflict when the case cannot do that from `current`."""
+    if action not in _PAST:
+        raise ValueError(f"unknown case action {action!r}")
     try:
         return _TRANSITIONS[(current, action)]
     except KeyError:

@@ -16,6 +16,14 @@ from omniline.security.audit import record_audit
 from omniline.timeline.service import record_event
 
 
+CASE_EVENT_TYPES = {
+    "resolve": "case.resolved",
+    "reopen": "case.reopened",
+    "wait": "case.pending",
+    "resume": "case.resumed",
+}
+
+
 def _summary(case: Case) -> CaseSummary:
     return CaseSummary(case.id, case.status, case.updated_at, case.resolved_at)
 
@@ -83,6 +91,7 @@ def change_case_status(
 ) -> Case:
     """Resolve or reopen a case (Conflict if its status does not allow it), on the timeline and audited."""
     case = get_case(session, tenant_id, case_id)
+    event_type = CASE_EVENT_TYPES[action]
     case.status = next_status(case.status, action)
     case.updated_at = now
     if action == "resolve":
@@ -90,7 +99,6 @@ def change_case_status(
     elif action == "reopen":
         case.resolved_at = None
         case.reopen_count += 1
-    event_type = {"resolve": "case.resolved", "reopen": "case.reopened"}[action]
     record_event(
         session,
         tenant_id=tenant_id,

@@ -127,6 +127,7 @@ def merge_customers(
     if not survivor.name and merged.name:
         survivor.name = merged.name
     record = CustomerMerge(
+        id=new_id(),
         tenant_id=tenant_id,
         survivor_id=survivor_id,
         merged_id=merged_id,
@@ -137,7 +138,6 @@ def merge_customers(
         created_at=now,
     )
     session.add(record)
-    session.flush([record])
     record_event(
         session,
         tenant_id=tenant_id,

@@ -1,0 +1,90 @@
+"""Shared fixtures: a real database built by the migrations, a container and an HTTP client per test.
+
+The database is SQLite in a temporary file, or PostgreSQL when OMNILINE_TEST_DATABASE_URL is set
+(`.ci/run` sets it to a throwaway database). The schema is migrated once per run; every test starts
+from empty tables and really commits, so tests see exactly what the application stores.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from omniline.app import create_app
+from omniline.bootstrap import Container, bootstrap
+from omniline.db.base import Base
+from omniline.db.migrate import upgrade_database
+from omniline.settings import Settings
+from tests.support import ApiWorld, make_world
+
+TEST_SECRET_KEY = "test-secret-key-that-is-long-enough"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("OMNILINE_TEST_DATABASE_URL")
+    if not url:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'omniline-test.db'}"
+    upgrade_database(Settings(database_url=url, environment="development").sqlalchemy_url)
+    return url
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "environment": "test",
+        "database_url": database_url,
+        "secret_key": TEST_SECRET_KEY,
+        "outbox_base_delay_seconds": 0.01,
+        "outbox_max_delay_seconds": 0.05,
+        "outbox_max_attempts": 4,
+        "outbound_timeout_seconds": 2.0,
+        "max_body_bytes": 64 * 1024,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+@pytest.fixture
+def container(settings: Settings) -> Iterator[Container]:
+    container = bootstrap(settings)
+    try:
+        yield container
+    finally:
+        empty_all_tables(container)
+        container.close()
+
+
+def empty_all_tables(container: Container) -> None:
+    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    with container.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+        else:
+            for name in tables:
+                connection.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def client(container: Container) -> Iterator[TestClient]:
+    with TestClient(create_app(container, run_workers=False), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def world(container: Container, client: TestClient) -> ApiWorld:
+    """A tenant with an admin and an agent (tokens ready) and an `api` channel."""
+    return make_world(container, client, slug=f"t{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent
