@@ -9,7 +9,9 @@ from tests.support import ApiWorld, app_message, row_counts
 
 def test_signed_message_is_stored_on_a_new_customer_conversation_and_case(world: ApiWorld) -> None:
     # when
-    response = world.post_app_message(app_message("m-1", ["app:42", "phone:8 916 123-45-67"], "Где мой заказ?"))
+    response = world.post_app_message(
+        app_message("m-1", ["app:42", "phone:8 916 123-45-67"], "Где мой заказ?")
+    )
 
     # then
     assert response.status_code == 202
@@ -55,10 +57,16 @@ def test_the_same_message_posted_twice_is_stored_once(world: ApiWorld, container
     assert after_first["messages"] == 1
 
 
-def test_three_identities_end_in_one_customer_with_one_timeline(world: ApiWorld, container: Container) -> None:
+def test_three_identities_end_in_one_customer_with_one_timeline(
+    world: ApiWorld, container: Container
+) -> None:
     # given a customer known by e-mail and another known by phone
-    by_email = world.post_app_message(app_message("m-1", ["email:Anna@Example.com"], "Письмо про заказ")).json()
-    by_phone = world.post_app_message(app_message("m-2", ["phone:+7 916 123 45 67"], "Звонок про заказ")).json()
+    by_email = world.post_app_message(
+        app_message("m-1", ["email:Anna@Example.com"], "Письмо про заказ")
+    ).json()
+    by_phone = world.post_app_message(
+        app_message("m-2", ["phone:+7 916 123 45 67"], "Звонок про заказ")
+    ).json()
     assert by_email["customer_id"] != by_phone["customer_id"]
 
     # when a message carries both identities
@@ -77,12 +85,16 @@ def test_three_identities_end_in_one_customer_with_one_timeline(world: ApiWorld,
     texts = [item["message"]["text"] for item in timeline["items"] if item["type"] == "message.received"]
     assert texts == ["Из приложения", "Звонок про заказ", "Письмо про заказ"]
     assert "customer.merged" in [item["type"] for item in timeline["items"]]
-    merged = world.client.get(f"/api/v1/customers/{by_phone['customer_id']}", headers=world.agent_headers).json()
+    merged = world.client.get(
+        f"/api/v1/customers/{by_phone['customer_id']}", headers=world.agent_headers
+    ).json()
     assert merged["merged_into_id"] == survivor
     assert merged["identities"] == []
 
 
-def test_messages_of_other_tenants_are_invisible(world: ApiWorld, container: Container, client: TestClient) -> None:
+def test_messages_of_other_tenants_are_invisible(
+    world: ApiWorld, container: Container, client: TestClient
+) -> None:
     from tests.support import make_world
 
     ids = world.post_app_message(app_message("m-1", ["app:42"])).json()

@@ -1,0 +1,160 @@
+"""The real thing: the CLI sets up, `omniline serve` runs as its own process, and we talk HTTP and
+WebSocket to it like the app and an agent's browser would."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from websockets.sync.client import connect
+
+from omniline.channels.signing import sign_body
+from omniline.settings import Settings
+from tests.conftest import TEST_SECRET_KEY
+from tests.support import app_message
+from tests.webhook_receiver import webhook_receiver
+
+pytestmark = pytest.mark.server
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _run_cli(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "omniline", *args], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.fixture
+def server_env(settings: Settings, container: object) -> dict[str, str]:
+    # `container` empties the tables afterwards; the server shares the test database.
+    port = _free_port()
+    return os.environ | {
+        "OMNILINE_DATABASE_URL": settings.database_url,
+        "OMNILINE_ENVIRONMENT": "production",
+        "OMNILINE_SECRET_KEY": TEST_SECRET_KEY,
+        "OMNILINE_PORT": str(port),
+        "OMNILINE_OUTBOX_BASE_DELAY_SECONDS": "0.05",
+        "OMNILINE_OUTBOX_POLL_SECONDS": "0.05",
+        "OMNILINE_LOG_LEVEL": "warning",
+    }
+
+
+@pytest.fixture
+def server(server_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    log = (tmp_path / "server.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "omniline", "serve"], env=server_env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{server_env['OMNILINE_PORT']}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).json() == {"status": "ok"}:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert process.poll() is None, (tmp_path / "server.log").read_text()
+            assert time.monotonic() < deadline, "the server did not come up"
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+def test_app_message_reaches_the_agent_live_and_the_reply_reaches_the_app(
+    server_env: dict[str, str], server: str
+) -> None:
+    # given a tenant, an agent and an app channel set up with the CLI
+    _run_cli(server_env, "tenant", "create", "--slug", "shop", "--name", "Магазин", "--region", "RU")
+    _run_cli(
+        server_env,
+        "user",
+        "create",
+        "--email",
+        "agent@shop.test",
+        "--password",
+        "agent-pass-1",
+        "--role",
+        "agent",
+    )
+    token = _run_cli(server_env, "token", "create", "--email", "agent@shop.test").strip()
+    with webhook_receiver([503, 200]) as receiver:
+        channel = json.loads(
+            _run_cli(
+                server_env,
+                "channel",
+                "add",
+                "--kind",
+                "api",
+                "--name",
+                "App",
+                "--config",
+                json.dumps({"webhook_url": receiver.url}),
+            )
+        )
+        assert channel["webhook_url"] == f"{server}/hooks/{channel['id']}"
+
+        with connect(f"ws://{server.removeprefix('http://')}/ws?access_token={token}", open_timeout=10) as ws:
+            assert json.loads(ws.recv(timeout=10))["type"] == "hello"
+
+            # when the app posts a signed message
+            body = json.dumps(
+                app_message("m-1", ["app:7", "phone:+86 138 0013 8000"], "你好，订单在哪里？")
+            ).encode()
+            posted = httpx.post(
+                channel["webhook_url"],
+                content=body,
+                headers={"X-Omniline-Signature": sign_body(channel["secret"], body)},
+            )
+            assert posted.status_code == 202
+            ids = posted.json()
+
+            # then the agent's socket hears of it at once
+            event = json.loads(ws.recv(timeout=10))
+            while event["type"] != "message.received":
+                event = json.loads(ws.recv(timeout=10))
+            assert event["data"]["message"]["text"] == "你好，订单在哪里？"
+            assert event["data"]["message"]["customer_id"] == ids["customer_id"]
+
+            # when the agent replies
+            headers = {"Authorization": f"Bearer {token}"}
+            reply = httpx.post(
+                f"{server}/api/v1/conversations/{ids['conversation_id']}/messages",
+                json={"text": "您的订单明天到。"},
+                headers=headers,
+            )
+            assert reply.status_code == 201
+            sent = json.loads(ws.recv(timeout=10))
+            while sent["type"] != "message.sent":
+                sent = json.loads(ws.recv(timeout=10))
+            assert sent["data"]["message"]["text"] == "您的订单明天到。"
+
+        # then the server's own outbox worker delivers it, retrying past the 503
+        deadline = time.monotonic() + 15
+        while len(receiver.received) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(receiver.received) == 2
+        assert json.loads(receiver.received[1].body)["text"] == "您的订单明天到。"
+    timeline = httpx.get(f"{server}/api/v1/customers/{ids['customer_id']}/timeline", headers=headers).json()
+    assert [item["type"] for item in timeline["items"]] == ["message.sent", "message.received", "case.opened"]
+
+
+def test_websocket_without_a_valid_token_is_closed(server: str) -> None:
+    with connect(f"ws://{server.removeprefix('http://')}/ws?access_token=nonsense", open_timeout=10) as ws:
+        with pytest.raises(Exception) as closed:
+            ws.recv(timeout=10)
+    assert "4401" in str(closed.value)
