@@ -11,9 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from omniline.accounts import passwords
 from omniline.app import create_app
 from omniline.bootstrap import Container, bootstrap
 from omniline.db.base import Base
@@ -22,6 +24,16 @@ from omniline.settings import Settings
 from tests.support import ApiWorld, make_world
 
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Argon2 at production cost takes ~0.3 s per hash here; tests hash hundreds of passwords.
+    Hashes carry their own parameters, so verification follows whatever cost made them."""
+    original = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._hasher = original
 
 
 @pytest.fixture(scope="session")

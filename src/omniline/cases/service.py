@@ -56,8 +56,10 @@ def attach_to_case(
         session.add(case)
         change = "opened"
     else:
-        case = current if current is not None and current.id == decision.case_id else None
-        case = case or next(item for item in open_cases if item.id == decision.case_id)
+        if current is not None and current.id == decision.case_id:
+            case = current
+        else:
+            case = next(item for item in open_cases if item.id == decision.case_id)
         if decision.reopen:
             case.status = next_status(case.status, "reopen")
             case.resolved_at = None

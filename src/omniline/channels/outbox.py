@@ -33,7 +33,7 @@ class RetryPolicy:
 def backoff_delay(attempt: int, policy: RetryPolicy, *, jitter: float = 0.1) -> float:
     """Seconds to wait after failed attempt number `attempt` (1-based); ±`jitter` spreads a herd."""
     delay = min(policy.max_delay_seconds, policy.base_delay_seconds * 2 ** (attempt - 1))
-    return delay * (1 + random.uniform(-jitter, jitter))
+    return float(delay * (1 + random.uniform(-jitter, jitter)))
 
 
 def enqueue_delivery(

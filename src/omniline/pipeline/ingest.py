@@ -4,6 +4,7 @@ All steps run in the caller's unit of work; the caller commits, and only then do
 message (the events are emitted to the unit of work, which publishes them after commit).
 """
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -95,19 +96,21 @@ def ingest_message(
         created_at=now,
     )
     session.add(message)
-    common = {
-        "tenant_id": channel.tenant_id,
-        "customer_id": sender.customer_id,
-        "at": now,
-        "channel_id": channel.id,
-        "channel_kind": channel.kind,
-        "conversation_id": conversation.id,
-        "case_id": case.id,
-        "actor": PIPELINE_ACTOR,
-    }
+    record = functools.partial(
+        record_event,
+        session,
+        tenant_id=channel.tenant_id,
+        customer_id=sender.customer_id,
+        at=now,
+        channel_id=channel.id,
+        channel_kind=channel.kind,
+        conversation_id=conversation.id,
+        case_id=case.id,
+        actor=PIPELINE_ACTOR,
+    )
     if case_change is not None:
-        record_event(session, type=f"case.{case_change}", data={"number": case.number}, **common)
-    record_event(session, type="message.received", message_id=message.id, **common)
+        record(type=f"case.{case_change}", data={"number": case.number})
+    record(type="message.received", message_id=message.id)
     session.flush()
     settle_receipt(session, receipt_id, message.id)
 
