@@ -30,8 +30,7 @@ def choose_conversation(
 ) -> uuid.UUID | None:
     """The conversation to continue, or None to start a new one.
 
-    `candidates` are the conversations on this channel that have `thread_key` (when given) or that
-    belong to the sending customer.
+    `candidates` are the sending customer's conversations on this channel.
     """
     if thread_key is not None:
         threaded = [item for item in candidates if item.thread_key == thread_key]

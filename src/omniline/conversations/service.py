@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from omniline.conversations.message_threading import (
@@ -29,15 +29,16 @@ def thread_message(
     idle_timeout: timedelta = DEFAULT_IDLE_TIMEOUT,
 ) -> tuple[Conversation, bool]:
     """The conversation this message continues, or a new one; the flag says whether it is new."""
-    condition = Conversation.customer_id == customer_id
+    # Only the sender's own conversations: a thread id sent by someone else must not pull this
+    # message into another customer's conversation.
+    query = select(Conversation).where(
+        Conversation.channel_id == channel_id, Conversation.customer_id == customer_id
+    )
     if thread_key is not None:
-        condition = or_(condition, Conversation.thread_key == thread_key)
-    rows = session.scalars(
-        select(Conversation)
-        .where(Conversation.channel_id == channel_id, condition)
-        .order_by(Conversation.last_message_at.desc())
-        .limit(20)
-    ).all()
+        query = query.where(Conversation.thread_key == thread_key)
+    else:
+        query = query.where(Conversation.thread_key.is_(None), Conversation.status == "open")
+    rows = session.scalars(query.order_by(Conversation.last_message_at.desc()).limit(5)).all()
     summaries = [
         ConversationSummary(row.id, row.customer_id, row.thread_key, row.status, row.last_message_at)
         for row in rows
@@ -47,6 +48,7 @@ def thread_message(
         conversation = next(row for row in rows if row.id == chosen)
         conversation.last_message_at = max(conversation.last_message_at, now)
         conversation.status = "open"
+        conversation.identity_id = identity_id  # replies go to the address the customer last wrote from
         return conversation, False
     conversation = Conversation(
         id=new_id(),
