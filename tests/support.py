@@ -40,7 +40,9 @@ class ApiWorld:
         )
 
 
-def app_message(external_id: str, identities: list[str], text: str = "Где мой заказ?", **extra: Any) -> dict[str, Any]:
+def app_message(
+    external_id: str, identities: list[str], text: str = "Где мой заказ?", **extra: Any
+) -> dict[str, Any]:
     return {
         "external_id": external_id,
         "sender": {"identities": identities, "name": extra.pop("name", "Анна")},
@@ -62,13 +64,19 @@ def make_world(
     with container.uow() as uow:
         tenant = create_tenant(uow.session, slug=slug, name=f"Tenant {slug}")
         uow.session.flush()
-        create_user(uow.session, tenant_id=tenant.id, email=f"admin@{slug}.test", password=PASSWORD, role="admin")
-        create_user(uow.session, tenant_id=tenant.id, email=f"agent@{slug}.test", password=PASSWORD, role="agent")
+        create_user(
+            uow.session, tenant_id=tenant.id, email=f"admin@{slug}.test", password=PASSWORD, role="admin"
+        )
+        create_user(
+            uow.session, tenant_id=tenant.id, email=f"agent@{slug}.test", password=PASSWORD, role="agent"
+        )
         uow.commit()
         tenant_id = tenant.id
     admin = login(client, f"admin@{slug}.test")
     config = {"webhook_url": webhook_url} if webhook_url else {}
-    response = client.post("/api/v1/channels", json={"kind": "api", "name": "App", "config": config}, headers=admin)
+    response = client.post(
+        "/api/v1/channels", json={"kind": "api", "name": "App", "config": config}, headers=admin
+    )
     assert response.status_code == 201, response.text
     return ApiWorld(tenant_id, admin, login(client, f"agent@{slug}.test"), response.json(), client)
 

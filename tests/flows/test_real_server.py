@@ -55,7 +55,9 @@ def server_env(settings: Settings, container: object) -> dict[str, str]:
 @pytest.fixture
 def server(server_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
     log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "omniline", "serve"], env=server_env, stdout=log, stderr=log)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "omniline", "serve"], env=server_env, stdout=log, stderr=log
+    )
     base = f"http://127.0.0.1:{server_env['OMNILINE_PORT']}"
     try:
         deadline = time.monotonic() + 30

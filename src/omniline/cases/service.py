@@ -15,7 +15,6 @@ from omniline.kernel.ids import new_id
 from omniline.security.audit import record_audit
 from omniline.timeline.service import record_event
 
-
 CASE_EVENT_TYPES = {
     "resolve": "case.resolved",
     "reopen": "case.reopened",

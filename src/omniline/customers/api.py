@@ -133,7 +133,7 @@ def unmerge(
     """Undo the merge of `customer_id` of the body into this customer; both get their own rows back."""
     with container.uow() as uow:
         merged = get_customer(uow.session, actor.tenant_id, body.customer_id)
-        if merged.merged_into_id != customer_id:
+        if merged.merged_into_id is not None and merged.merged_into_id != customer_id:
             raise InvalidInput(f"customer {body.customer_id} is not merged into {customer_id}")
         record = unmerge_customer(
             uow.session,

@@ -184,22 +184,22 @@ def unmerge_customer(
     survivor_id = record.survivor_id
     session.flush()
     moved = {table: [uuid.UUID(item) for item in ids] for table, ids in record.moved.items()}
-    later = list(
-        session.scalars(
-            select(Conversation.id).where(
-                Conversation.identity_id.in_(moved.get("identities", [])),
-                Conversation.started_at >= record.created_at,
-            )
+    # Conversations that arrived since on one of the returned identities go back too, and every
+    # message and event of a returned conversation follows it, including those added while merged.
+    later = session.scalars(
+        select(Conversation.id).where(
+            Conversation.identity_id.in_(moved.get("identities", [])),
+            Conversation.started_at >= record.created_at,
         )
     )
-    if later:
-        moved["conversations"] = moved.get("conversations", []) + later
-        moved["messages"] = moved.get("messages", []) + list(
-            session.scalars(select(Message.id).where(Message.conversation_id.in_(later)))
-        )
-        moved["events"] = moved.get("events", []) + list(
-            session.scalars(select(TimelineEvent.id).where(TimelineEvent.conversation_id.in_(later)))
-        )
+    conversations = list(dict.fromkeys([*moved.get("conversations", []), *later]))
+    moved["conversations"] = conversations
+    for table, model in (("messages", Message), ("events", TimelineEvent)):
+        following: list[uuid.UUID] = []
+        for start in range(0, len(conversations), 500):
+            chunk = conversations[start : start + 500]
+            following += session.scalars(select(model.id).where(model.conversation_id.in_(chunk)))
+        moved[table] = list(dict.fromkeys([*moved.get(table, []), *following]))
     for table in repository.OWNED_TABLES:
         repository.reassign(session, table, moved.get(table, []), merged_id)
     if moved.get("redirected"):

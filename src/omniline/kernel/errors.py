@@ -1,7 +1,8 @@
 """The exception tree of omniline. Every error a client can cause maps to one 4xx status.
 
 OmnilineError                      base; never raised itself
-├── InvalidInput        400/422    the request is malformed or breaks a rule
+├── InvalidInput        422        the request breaks a rule (a field, a value, a state)
+│   └── MalformedInput  400        the body cannot even be parsed (not JSON, not XML, …)
 ├── Unauthenticated     401        no, expired or wrong credentials or signature
 ├── PermissionDenied    403        the actor may not do this
 ├── NotFound            404        no such thing in the actor's tenant
@@ -27,6 +28,11 @@ class OmnilineError(Exception):
 class InvalidInput(OmnilineError):
     status_code = 422
     code = "invalid_input"
+
+
+class MalformedInput(InvalidInput):
+    status_code = 400
+    code = "malformed_json"
 
 
 class Unauthenticated(OmnilineError):

@@ -21,7 +21,7 @@ from omniline.channels.base import ChannelInfo, HookRequest, InboundBatch, SendR
 from omniline.channels.http_results import result_from_response, result_from_transport_error
 from omniline.channels.signing import SIGNATURE_HEADER, sign_body, signature_matches
 from omniline.customers.identities import IdentityClaim
-from omniline.kernel.errors import InvalidInput, Unauthenticated
+from omniline.kernel.errors import InvalidInput, MalformedInput, Unauthenticated
 from omniline.messages.normalized import InboundMessage, OutboundMessage
 
 MAX_TEXT_LENGTH = 20_000
@@ -120,5 +120,5 @@ def _invalid(error: ValidationError) -> InvalidInput:
         f"{'.'.join(str(part) for part in item['loc']) or 'body'}: {item['msg']}" for item in error.errors()
     )
     if any(item["type"] == "json_invalid" for item in error.errors()):
-        return InvalidInput(f"the body is not valid JSON: {problems}", code="malformed_json")
+        return MalformedInput(f"the body is not valid JSON: {problems}")
     return InvalidInput(problems)
