@@ -10,9 +10,9 @@ from omniline import __version__
 from omniline.accounts.api import router as auth_router
 from omniline.bootstrap import Container, bootstrap
 from omniline.cases.api import router as cases_router
+from omniline.channels.background import background_services
 from omniline.channels.hooks import router as hooks_router
 from omniline.channels.routes import router as channels_router
-from omniline.channels.tasks import OutboxWorker
 from omniline.conversations.api import router as conversations_router
 from omniline.customers.api import router as customers_router
 from omniline.demo.receiver import router as demo_receiver_router
@@ -23,19 +23,22 @@ from omniline.web.limits import BodySizeLimit
 
 
 def create_app(container: Container | None = None, *, run_workers: bool = True) -> FastAPI:
-    """The app; `run_workers=False` leaves the outbox to whoever calls `send_due_deliveries`."""
+    """The app; `run_workers=False` starts no background services (the outbox worker, listeners):
+    tests then drive them themselves."""
     container = container or bootstrap()
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        worker = asyncio.create_task(OutboxWorker(container).run()) if run_workers else None
+        services = background_services() if run_workers else []
+        tasks = [asyncio.create_task(service(container)) for service in services]
         try:
             yield
         finally:
-            if worker is not None:
-                worker.cancel()
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
-                    await worker
+                    await task
 
     app = FastAPI(
         title="omniline",

@@ -1,16 +1,19 @@
 """The one place that chooses implementations: database, bus, channel adapters, HTTP client, clock."""
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from omniline.channels.base import AdapterContext
 from omniline.channels.outbox import RetryPolicy
 from omniline.channels.registry import ChannelRegistry, default_registry
 from omniline.db import models as _all_models  # noqa: F401  (registers every table with the ORM)
 from omniline.db.engine import build_engine
 from omniline.db.unit_of_work import UnitOfWork
+from omniline.files.store import FileStore
 from omniline.kernel.clock import Clock, utcnow
 from omniline.realtime.bus import Bus, InProcessBus
 from omniline.settings import Settings
@@ -24,7 +27,12 @@ class Container:
     bus: Bus
     channels: ChannelRegistry
     http: httpx.Client
+    files: FileStore
     clock: Clock = field(default=utcnow)
+
+    @property
+    def adapter_context(self) -> AdapterContext:
+        return AdapterContext(http=self.http, files=self.files, settings=self.settings, clock=self.clock)
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -58,5 +66,6 @@ def bootstrap(
             headers={"User-Agent": "omniline"},
             follow_redirects=False,
         ),
+        files=FileStore(Path(settings.files_dir), max_file_bytes=settings.max_file_bytes),
         clock=clock,
     )

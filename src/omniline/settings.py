@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbound_timeout_seconds: float = Field(default=10.0, gt=0)
     default_phone_region: str = "RU"
+    files_dir: str = "var/files"
+    max_file_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> "Settings":

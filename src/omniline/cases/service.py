@@ -28,9 +28,13 @@ def _summary(case: Case) -> CaseSummary:
 
 
 def attach_to_case(
-    session: Session, *, conversation: Conversation, subject: str | None, now: datetime
-) -> tuple[Case, str | None]:
-    """Put the conversation on a case; returns the case and "opened", "reopened" or None."""
+    session: Session, *, conversation: Conversation, subject: str | None, now: datetime, may_open: bool = True
+) -> tuple[Case | None, str | None]:
+    """Put the conversation on a case; returns the case and "opened", "reopened" or None.
+
+    With `may_open` False (auto-replies, bounces) the message only joins a case that is already open:
+    no case is opened or reopened, and the result may be (None, None).
+    """
     current = session.get(Case, conversation.case_id) if conversation.case_id else None
     if current is not None and current.customer_id != conversation.customer_id:
         current = None  # the case stayed with another customer after an unmerge
@@ -41,6 +45,8 @@ def attach_to_case(
         _summary(current) if current else None, [_summary(case) for case in open_cases], now=now
     )
     change: str | None = None
+    if not may_open and (decision.case_id is None or decision.reopen):
+        return None, None
     if decision.case_id is None:
         case = Case(
             id=new_id(),

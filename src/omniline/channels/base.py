@@ -1,17 +1,24 @@
 """The adapter contract: what a channel kind must provide. Adapters know nothing of customers,
 cases or routing; they turn provider requests into InboundMessages and send OutboundMessages.
 
-Adding a channel kind is one module (or folder) implementing `ChannelAdapter` and one line in
-`registry.py`.
+Adding a channel kind is one folder under `channels/` with an `adapter.py` implementing
+`ChannelAdapter`, and one line in `registry.py`. `BaseAdapter` gives the optional parts defaults.
 """
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import httpx
+from sqlalchemy.orm import Session
 
+from omniline.kernel.clock import Clock
 from omniline.messages.normalized import InboundMessage, OutboundMessage
+
+if TYPE_CHECKING:
+    from omniline.files.store import FileStore
+    from omniline.pipeline.ingest import IngestResult
+    from omniline.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,15 +35,44 @@ class ChannelInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class AdapterContext:
+    """What adapters may use: outbound HTTP (with timeouts), the file store, settings and the clock."""
+
+    http: httpx.Client
+    files: "FileStore"
+    settings: "Settings"
+    clock: Clock
+
+
+@dataclass(frozen=True, slots=True)
 class HookRequest:
     """A provider callback to `/hooks/{channel_id}[/subpath]`, body unparsed (signatures need it raw)."""
 
     method: str
     subpath: str
-    url: str  # the public URL the provider called, for signatures that cover it
+    url: str  # the public URL the provider called (OMNILINE_PUBLIC_URL based), for URL signatures
     headers: dict[str, str]  # lower-case names
     query: dict[str, str]
     body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class HookResponse:
+    """What to answer the provider when the default `202 {ids}` JSON is not what it expects."""
+
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "text/plain; charset=utf-8"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryUpdate:
+    """A provider's report about a message we sent (a status callback, a bounce)."""
+
+    provider_message_id: str
+    outcome: Literal["sent", "delivered", "failed"]
+    provider_status: str
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +88,11 @@ class SendResult:
 
 @dataclass(frozen=True, slots=True)
 class InboundBatch:
+    """What one provider callback carries: messages to ingest, reports on our sends, and the answer."""
+
     messages: list[InboundMessage] = field(default_factory=list)
+    delivery_updates: list[DeliveryUpdate] = field(default_factory=list)
+    response: HookResponse | None = None
 
 
 class ChannelAdapter(Protocol):
@@ -62,10 +102,31 @@ class ChannelAdapter(Protocol):
         """The config to store; raises InvalidInput with a clear message when it is unusable."""
         ...
 
-    def parse_hook(self, channel: ChannelInfo, request: HookRequest) -> InboundBatch:
-        """Verify the provider's signature (Unauthenticated) and parse the body (InvalidInput)."""
+    def parse_hook(self, channel: ChannelInfo, request: HookRequest, context: AdapterContext) -> InboundBatch:
+        """Verify the provider's signature (Unauthenticated) and parse the body (InvalidInput or
+        MalformedInput). Must not write to the database: nothing is stored before verification."""
         ...
 
-    def send(self, channel: ChannelInfo, message: OutboundMessage, http: httpx.Client) -> SendResult:
+    def send(self, channel: ChannelInfo, message: OutboundMessage, context: AdapterContext) -> SendResult:
         """Deliver one message; never raises for provider or network failures, returns a result."""
         ...
+
+    def after_ingest(
+        self, session: Session, channel: ChannelInfo, batch: InboundBatch, results: "list[IngestResult]"
+    ) -> None:
+        """Channel-specific bookkeeping in the same transaction (e.g. SMS STOP opt-outs)."""
+        ...
+
+
+class BaseAdapter:
+    """Defaults for the optional parts of the contract."""
+
+    kind = ""
+
+    def validate_config(self, config: dict[str, Any]) -> dict[str, Any]:
+        return dict(config)
+
+    def after_ingest(
+        self, session: Session, channel: ChannelInfo, batch: InboundBatch, results: "list[IngestResult]"
+    ) -> None:
+        return None

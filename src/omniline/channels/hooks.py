@@ -1,20 +1,31 @@
 """`/hooks/{channel_id}[/subpath]`: the one door for every provider callback.
 
-Verify (in the adapter) → ingest every message in one transaction → commit → answer. A wrong
-signature or a bad body is refused before anything is stored.
+Verify and parse (the adapter; nothing is stored before the signature checks out) → ingest every
+message and apply every delivery report in one transaction → commit → answer the provider, with the
+adapter's own response when it needs one (WeChat's echo, Twilio's TwiML), else `202 {ids}`.
 """
 
 import uuid
+from datetime import datetime
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from omniline.bootstrap import Container
-from omniline.channels.base import HookRequest
+from omniline.channels.base import ChannelInfo, DeliveryUpdate, HookRequest, InboundBatch
+from omniline.channels.outbox import (
+    apply_provider_report,
+    delivery_view,
+    find_delivery_by_provider_id,
+    record_delivery_failure,
+)
 from omniline.channels.service import load_channel_info
+from omniline.db.unit_of_work import UnitOfWork
 from omniline.kernel.errors import NotFound
+from omniline.kernel.events import DomainEvent
 from omniline.pipeline.ingest import IngestResult, ingest_message
 from omniline.web.dependencies import ContainerDep
 
@@ -28,7 +39,7 @@ INTEGRITY_RETRIES = 3
 @router.api_route("/hooks/{channel_id}/{subpath:path}", methods=["GET", "POST"], status_code=202)
 async def receive_hook(
     channel_id: str, request: Request, container: ContainerDep, subpath: str = ""
-) -> JSONResponse:
+) -> Response:
     try:
         parsed_id = uuid.UUID(channel_id)
     except ValueError:
@@ -42,24 +53,54 @@ async def receive_hook(
         query=dict(request.query_params),
         body=await request.body(),
     )
-    results = await run_in_threadpool(process_hook, container, parsed_id, hook)
+    batch, results = await run_in_threadpool(process_hook, container, parsed_id, hook)
+    if batch.response is not None:
+        reply = batch.response
+        return Response(reply.body, status_code=reply.status, media_type=reply.content_type)
     if len(results) == 1:
         return JSONResponse(results[0].as_json(), status_code=202)
     return JSONResponse({"items": [result.as_json() for result in results]}, status_code=202)
 
 
-def process_hook(container: Container, channel_id: uuid.UUID, hook: HookRequest) -> list[IngestResult]:
+def process_hook(
+    container: Container, channel_id: uuid.UUID, hook: HookRequest
+) -> tuple[InboundBatch, list[IngestResult]]:
     with container.uow() as uow:
         channel = load_channel_info(uow.session, channel_id)
-    batch = container.channels.get(channel.kind).parse_hook(channel, hook)
+    adapter = container.channels.get(channel.kind)
+    batch = adapter.parse_hook(channel, hook, container.adapter_context)
+    if not batch.messages and not batch.delivery_updates:
+        return batch, []
     for attempt in range(INTEGRITY_RETRIES):
         with container.uow() as uow:
             try:
                 now = container.clock()
                 results = [ingest_message(uow, channel, message, now=now) for message in batch.messages]
+                apply_delivery_updates(uow, channel, batch.delivery_updates, now=now)
+                adapter.after_ingest(uow.session, channel, batch, results)
                 uow.commit()
-                return results
+                return batch, results
             except IntegrityError:
                 if attempt == INTEGRITY_RETRIES - 1:
                     raise
-    return []
+    return batch, []
+
+
+def apply_delivery_updates(
+    uow: UnitOfWork, channel: ChannelInfo, updates: list[DeliveryUpdate], *, now: datetime
+) -> None:
+    session: Session = uow.session
+    for update in updates:
+        delivery = find_delivery_by_provider_id(session, channel.id, update.provider_message_id)
+        if delivery is None:
+            continue  # a report about a message we no longer know (or never sent): nothing to update
+        failed = apply_provider_report(
+            delivery,
+            outcome=update.outcome,
+            provider_status=update.provider_status,
+            error=update.error,
+            now=now,
+        )
+        if failed:
+            record_delivery_failure(session, delivery)
+        uow.emit(DomainEvent("delivery.updated", channel.tenant_id, {"delivery": delivery_view(delivery)}))

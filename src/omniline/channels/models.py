@@ -52,7 +52,20 @@ class Delivery(IdMixin, Base):
     locked_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(2000))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    provider_message_id: Mapped[str | None] = mapped_column(String(300))
+    provider_message_id: Mapped[str | None] = mapped_column(String(300), index=True)
+    provider_status: Mapped[str | None] = mapped_column(String(30))  # e.g. delivered, undelivered, read
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     sent_at: Mapped[datetime | None]
+
+
+class ChannelOptOut(IdMixin, Base):
+    """An address that asked not to be messaged on this channel (SMS STOP), until it opts in again."""
+
+    __tablename__ = "channel_opt_outs"
+    __table_args__ = (UniqueConstraint("channel_id", "address"),)
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
+    channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channels.id"))
+    address: Mapped[str] = mapped_column(String(320))
+    opted_out_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 from omniline.channels.base import SendResult
 from omniline.channels.models import Delivery
 from omniline.kernel.ids import new_id
+from omniline.messages.models import Message
 from omniline.messages.normalized import OutboundMessage
+from omniline.timeline.service import record_event
 
 CLAIM_LEASE = timedelta(minutes=2)  # a worker that dies mid-send frees its claim after this
 
@@ -115,3 +117,48 @@ def delivery_view(delivery: Delivery) -> dict[str, object]:
         "created_at": delivery.created_at.isoformat(),
         "sent_at": delivery.sent_at.isoformat() if delivery.sent_at else None,
     }
+
+
+def find_delivery_by_provider_id(
+    session: Session, channel_id: uuid.UUID, provider_message_id: str
+) -> Delivery | None:
+    return session.scalars(
+        select(Delivery).where(
+            Delivery.channel_id == channel_id, Delivery.provider_message_id == provider_message_id
+        )
+    ).first()
+
+
+def apply_provider_report(
+    delivery: Delivery, *, outcome: str, provider_status: str, error: str | None, now: datetime
+) -> bool:
+    """A provider's later word on a send (delivered, or failed after all: a bounce, an undeliverable
+    SMS). Returns True when the delivery became failed by it."""
+    delivery.provider_status = provider_status[:30]
+    delivery.updated_at = now
+    if outcome == "failed" and delivery.status != "failed":
+        delivery.status = "failed"
+        delivery.last_error = (error or f"the provider reported {provider_status}")[:2000]
+        return True
+    return False
+
+
+def record_delivery_failure(session: Session, delivery: Delivery) -> None:
+    """Put the failure on the customer's timeline, next to the message that did not arrive."""
+    message = session.get(Message, delivery.message_id) if delivery.message_id else None
+    if message is None:
+        return
+    record_event(
+        session,
+        tenant_id=delivery.tenant_id,
+        customer_id=message.customer_id,
+        type="message.delivery_failed",
+        at=delivery.updated_at,
+        channel_id=message.channel_id,
+        channel_kind=message.channel_kind,
+        conversation_id=message.conversation_id,
+        case_id=message.case_id,
+        message_id=message.id,
+        actor="system:outbox",
+        data={"delivery_id": str(delivery.id), "attempts": delivery.attempts, "error": delivery.last_error},
+    )

@@ -10,20 +10,21 @@ import contextlib
 import logging
 import uuid
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from omniline.bootstrap import Container
 from omniline.channels.base import SendResult
 from omniline.channels.models import Delivery
-from omniline.channels.outbox import claim_delivery, delivery_view, due_delivery_ids, record_attempt
+from omniline.channels.outbox import (
+    claim_delivery,
+    delivery_view,
+    due_delivery_ids,
+    record_attempt,
+    record_delivery_failure,
+)
 from omniline.channels.service import load_channel_info
 from omniline.kernel.errors import NotFound
 from omniline.kernel.events import DomainEvent
-from omniline.messages.models import Message
 from omniline.messages.normalized import OutboundMessage
 from omniline.realtime.bus import Subscription
-from omniline.timeline.service import record_event
 
 log = logging.getLogger(__name__)
 
@@ -57,37 +58,17 @@ def send_delivery(container: Container, delivery_id: uuid.UUID) -> None:
         result = SendResult(ok=False, error="the channel was deleted or deactivated")
     else:
         adapter = container.channels.get(channel.kind)
-        result = adapter.send(channel, message, container.http)
+        result = adapter.send(channel, message, container.adapter_context)
     with container.uow() as uow:
         delivery = uow.session.get_one(Delivery, delivery_id)
         now = container.clock()
         record_attempt(delivery, result, container.retry_policy, now)
         if delivery.status == "failed":
-            _record_failure(uow.session, delivery)
+            record_delivery_failure(uow.session, delivery)
         uow.emit(DomainEvent("delivery.updated", delivery.tenant_id, {"delivery": delivery_view(delivery)}))
         uow.commit()
     if not result.ok:
         log.warning("delivery %s attempt failed: %s", delivery_id, result.error)
-
-
-def _record_failure(session: Session, delivery: Delivery) -> None:
-    message = session.scalar(select(Message).where(Message.id == delivery.message_id))
-    if message is None:
-        return
-    record_event(
-        session,
-        tenant_id=delivery.tenant_id,
-        customer_id=message.customer_id,
-        type="message.delivery_failed",
-        at=delivery.updated_at,
-        channel_id=message.channel_id,
-        channel_kind=message.channel_kind,
-        conversation_id=message.conversation_id,
-        case_id=message.case_id,
-        message_id=message.id,
-        actor="system:outbox",
-        data={"delivery_id": str(delivery.id), "attempts": delivery.attempts, "error": delivery.last_error},
-    )
 
 
 class OutboxWorker:
@@ -120,3 +101,7 @@ class OutboxWorker:
         while True:
             await subscription.get()
             self._wake.set()
+
+
+async def run_outbox_worker(container: Container) -> None:
+    await OutboxWorker(container).run()

@@ -49,3 +49,19 @@ class CustomerMerge(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     undone_at: Mapped[datetime | None]
     undone_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class IdentityVerification(IdMixin, Base):
+    """A code sent to an address a customer claims (a pre-chat e-mail); confirmed, it links the identity."""
+
+    __tablename__ = "identity_verifications"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(320))
+    code_hash: Mapped[str] = mapped_column(String(128))
+    attempts: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

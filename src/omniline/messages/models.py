@@ -11,7 +11,10 @@ from omniline.kernel.clock import utcnow
 
 class Message(IdMixin, Base):
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_conversation", "conversation_id", "id"),)
+    __table_args__ = (
+        Index("ix_messages_conversation", "conversation_id", "id"),
+        Index("ix_messages_channel_external", "channel_id", "external_id"),
+    )
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     conversation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conversations.id"))
@@ -27,5 +30,9 @@ class Message(IdMixin, Base):
     subject: Mapped[str | None] = mapped_column(String(500))
     attachments: Mapped[list[Any]] = mapped_column(default=list)
     external_id: Mapped[str | None] = mapped_column(String(300))
+    # A call event ("call.started", "voicemail", …) or a visit; None for an ordinary utterance.
+    event: Mapped[str | None] = mapped_column(String(50))
+    # Channel extras the timeline shows: call duration, recording URL, post URL, "public", "auto_generated".
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     sent_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -33,6 +33,12 @@ class InboundMessage:
     subject: str | None = None
     thread_key: str | None = None
     attachments: tuple[Attachment, ...] = ()
+    # A call event ("call.started", "call.abandoned", "voicemail", …) rather than an utterance.
+    event: str | None = None
+    # Extras shown on the timeline (duration, recording URL, post URL, "public": True, …), JSON-ready.
+    meta: dict[str, Any] = field(default_factory=dict)
+    # Auto-replies, bounces, our own mail coming back: stored, but they never open or reopen a case.
+    auto_generated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +55,8 @@ class OutboundMessage:
     subject: str | None = None
     thread_key: str | None = None
     attachments: tuple[Attachment, ...] = field(default=())
+    # What the adapter needs to thread the reply on the provider's side (e.g. In-Reply-To, chat id).
+    reply_context: dict[str, Any] = field(default_factory=dict)
 
     def to_payload(self) -> dict[str, Any]:
         return {
@@ -62,6 +70,7 @@ class OutboundMessage:
             "subject": self.subject,
             "thread_key": self.thread_key,
             "attachments": [attachment.as_json() for attachment in self.attachments],
+            "reply_context": self.reply_context,
         }
 
     @classmethod
@@ -77,4 +86,5 @@ class OutboundMessage:
             subject=payload.get("subject"),
             thread_key=payload.get("thread_key"),
             attachments=tuple(Attachment(**item) for item in payload.get("attachments", [])),
+            reply_context=payload.get("reply_context", {}),
         )

@@ -22,6 +22,8 @@ def message_view(message: Message) -> dict[str, Any]:
             for item in message.attachments
         ],
         "external_id": message.external_id,
+        "event": message.event,
+        "meta": message.meta,
         "sent_at": message.sent_at.isoformat(),
         "created_at": message.created_at.isoformat(),
     }

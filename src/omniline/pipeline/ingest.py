@@ -23,6 +23,7 @@ from omniline.kernel.ids import new_id
 from omniline.messages.models import Message
 from omniline.messages.normalized import InboundMessage
 from omniline.messages.views import message_view
+from omniline.routing.callbacks import CALLBACK_EVENTS, schedule_callback
 from omniline.timeline.service import record_event
 
 PIPELINE_ACTOR = "system:pipeline"
@@ -75,13 +76,17 @@ def ingest_message(
         now=now,
     )
     case, case_change = attach_to_case(
-        session, conversation=conversation, subject=_case_subject(inbound), now=now
+        session,
+        conversation=conversation,
+        subject=_case_subject(inbound),
+        now=now,
+        may_open=not inbound.auto_generated,
     )
     message = Message(
         id=new_id(),
         tenant_id=channel.tenant_id,
         conversation_id=conversation.id,
-        case_id=case.id,
+        case_id=case.id if case else None,
         customer_id=sender.customer_id,
         channel_id=channel.id,
         channel_kind=channel.kind,
@@ -94,6 +99,8 @@ def ingest_message(
         external_id=inbound.external_id,
         sent_at=inbound.sent_at,
         created_at=now,
+        event=inbound.event,
+        meta=inbound.meta | ({"auto_generated": True} if inbound.auto_generated else {}),
     )
     session.add(message)
     record = functools.partial(
@@ -105,22 +112,38 @@ def ingest_message(
         channel_id=channel.id,
         channel_kind=channel.kind,
         conversation_id=conversation.id,
-        case_id=case.id,
+        case_id=case.id if case else None,
         actor=PIPELINE_ACTOR,
     )
-    if case_change is not None:
+    if case is not None and case_change is not None:
         record(type=f"case.{case_change}", data={"number": case.number})
     record(type="message.received", message_id=message.id)
+    if inbound.event in CALLBACK_EVENTS:
+        task = schedule_callback(
+            session,
+            tenant_id=channel.tenant_id,
+            customer_id=sender.customer_id,
+            case_id=case.id if case else None,
+            conversation_id=conversation.id,
+            message_id=message.id,
+            channel_id=channel.id,
+            channel_kind=channel.kind,
+            reason=inbound.event,
+            now=now,
+        )
+        uow.emit(
+            DomainEvent("task.created", channel.tenant_id, {"task_id": str(task.id), "reason": inbound.event})
+        )
     session.flush()
     settle_receipt(session, receipt_id, message.id)
 
     view = message_view(message)
     uow.emit(DomainEvent("message.received", channel.tenant_id, {"message": view, "started": started}))
-    if case_change is not None:
+    if case is not None and case_change is not None:
         uow.emit(
             DomainEvent("case.updated", channel.tenant_id, {"case": case_view(case), "change": case_change})
         )
-    return IngestResult(message.id, conversation.id, case.id, sender.customer_id)
+    return IngestResult(message.id, conversation.id, case.id if case else None, sender.customer_id)
 
 
 def normalise_claims(claims: tuple[IdentityClaim, ...], *, region: str) -> list[IdentityClaim]:

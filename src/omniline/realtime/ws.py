@@ -15,7 +15,18 @@ from omniline.web.dependencies import actor_from_token
 
 router = APIRouter()
 
-AGENT_EVENT_TYPES = frozenset({"message.received", "message.sent", "case.updated", "delivery.updated"})
+AGENT_EVENT_TYPES = frozenset(
+    {
+        "message.received",
+        "message.sent",
+        "case.updated",
+        "delivery.updated",
+        "customer.merged",
+        "customer.unmerged",
+        "task.created",
+        "call.answered",
+    }
+)
 UNAUTHENTICATED_CLOSE_CODE = 4401
 
 

@@ -17,7 +17,14 @@ from urllib.parse import urlparse
 import httpx
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from omniline.channels.base import ChannelInfo, HookRequest, InboundBatch, SendResult
+from omniline.channels.base import (
+    AdapterContext,
+    BaseAdapter,
+    ChannelInfo,
+    HookRequest,
+    InboundBatch,
+    SendResult,
+)
 from omniline.channels.http_results import result_from_response, result_from_transport_error
 from omniline.channels.signing import SIGNATURE_HEADER, sign_body, signature_matches
 from omniline.customers.identities import IdentityClaim
@@ -44,7 +51,7 @@ class _InboundBody(BaseModel):
     thread_id: str | None = Field(default=None, min_length=1, max_length=300)
 
 
-class ApiChannelAdapter:
+class ApiChannelAdapter(BaseAdapter):
     kind = "api"
 
     def validate_config(self, config: dict[str, Any]) -> dict[str, Any]:
@@ -58,7 +65,7 @@ class ApiChannelAdapter:
                 raise InvalidInput("webhook_url must be an http:// or https:// URL")
         return {"webhook_url": url} if url else {}
 
-    def parse_hook(self, channel: ChannelInfo, request: HookRequest) -> InboundBatch:
+    def parse_hook(self, channel: ChannelInfo, request: HookRequest, context: AdapterContext) -> InboundBatch:
         if request.method != "POST" or request.subpath:
             raise InvalidInput("the api channel accepts POST /hooks/{channel_id} only")
         if not signature_matches(channel.secret, request.body, request.headers.get(SIGNATURE_HEADER.lower())):
@@ -84,7 +91,7 @@ class ApiChannelAdapter:
         )
         return InboundBatch([message])
 
-    def send(self, channel: ChannelInfo, message: OutboundMessage, http: httpx.Client) -> SendResult:
+    def send(self, channel: ChannelInfo, message: OutboundMessage, context: AdapterContext) -> SendResult:
         url = channel.config.get("webhook_url")
         if not url:
             return SendResult(ok=False, error="the channel has no webhook_url to deliver replies to")
@@ -95,7 +102,7 @@ class ApiChannelAdapter:
             "X-Omniline-Delivery": str(message.message_id),
         }
         try:
-            response = http.post(url, content=body, headers=headers)
+            response = context.http.post(url, content=body, headers=headers)
         except httpx.HTTPError as error:
             return result_from_transport_error(error)
         return result_from_response(response)

@@ -11,6 +11,11 @@ target_metadata = Base.metadata
 
 
 def _run(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        # SQLite alters a table by copying and dropping it; with foreign keys on, dropping a table
+        # that other rows point at fails. The pragma only works outside a transaction, so it goes to
+        # the driver connection before the migration's transaction begins.
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -1,0 +1,17 @@
+"""Long-running channel services the server starts beside the web app (e.g. the SMTP listener, IMAP
+polling). Each is a coroutine function taking the container; it runs until cancelled at shutdown."""
+
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from omniline.bootstrap import Container
+
+BackgroundService = Callable[["Container"], Coroutine[Any, Any, None]]
+
+
+def background_services() -> list[BackgroundService]:
+    """Every service to start with `omniline serve`, outbox worker first."""
+    from omniline.channels.tasks import run_outbox_worker
+
+    return [run_outbox_worker]

@@ -1,0 +1,1 @@
+"""Routing: tasks (conversations and callbacks offered to agents), queues, policy and SLA clocks."""
