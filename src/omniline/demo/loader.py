@@ -15,6 +15,7 @@ from omniline.bootstrap import Container
 from omniline.channels.models import Channel
 from omniline.channels.service import channel_info, create_channel
 from omniline.customers.identities import IdentityClaim
+from omniline.demo.channels import CHANNEL_DEMOS
 from omniline.messages.normalized import InboundMessage
 from omniline.pipeline.ingest import ingest_message
 
@@ -129,6 +130,11 @@ def load_demo(container: Container) -> DemoSummary:
             result = ingest_message(uow, info, message, now=moment)
             uow.commit()
         created += not result.duplicate
+    with container.uow() as uow:
+        tenant = uow.session.get_one(Tenant, info.tenant_id)
+        uow.session.expunge(tenant)
+    for load_channel_demo in CHANNEL_DEMOS:
+        created += load_channel_demo(container, tenant)
     return DemoSummary(
         tenant_slug=DEMO_SLUG,
         channel_id=str(info.id),
