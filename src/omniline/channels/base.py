@@ -16,6 +16,7 @@ from omniline.kernel.clock import Clock
 from omniline.messages.normalized import InboundMessage, OutboundMessage
 
 if TYPE_CHECKING:
+    from omniline.conversations.models import Conversation
     from omniline.files.store import FileStore
     from omniline.pipeline.ingest import IngestResult
     from omniline.settings import Settings
@@ -117,6 +118,13 @@ class ChannelAdapter(Protocol):
         """Channel-specific bookkeeping in the same transaction (e.g. SMS STOP opt-outs)."""
         ...
 
+    def prepare_reply(
+        self, session: Session, channel: ChannelInfo, conversation: "Conversation", recipient: str
+    ) -> dict[str, Any]:
+        """The `reply_context` for an agent's reply on this conversation (e.g. e-mail In-Reply-To and
+        References); raise Conflict to refuse the reply before anything is stored."""
+        ...
+
 
 class BaseAdapter:
     """Defaults for the optional parts of the contract."""
@@ -130,3 +138,8 @@ class BaseAdapter:
         self, session: Session, channel: ChannelInfo, batch: InboundBatch, results: "list[IngestResult]"
     ) -> None:
         return None
+
+    def prepare_reply(
+        self, session: Session, channel: ChannelInfo, conversation: "Conversation", recipient: str
+    ) -> dict[str, Any]:
+        return {}

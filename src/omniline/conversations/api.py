@@ -93,7 +93,12 @@ def reply(
     with container.uow() as uow:
         conversation = get_conversation(uow.session, actor.tenant_id, conversation_id)
         message, delivery = send_reply(
-            uow.session, actor=actor, conversation=conversation, text=body.text, now=container.clock()
+            uow.session,
+            actor=actor,
+            conversation=conversation,
+            text=body.text,
+            now=container.clock(),
+            registry=container.channels,
         )
         uow.session.flush()
         view = message_view(message) | {"delivery": delivery_view(delivery)}

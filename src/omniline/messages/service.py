@@ -4,9 +4,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from omniline.accounts.models import Tenant
 from omniline.cases.models import Case
 from omniline.channels.models import Channel, Delivery
 from omniline.channels.outbox import enqueue_delivery
+from omniline.channels.registry import ChannelRegistry
+from omniline.channels.service import channel_info
 from omniline.conversations.models import Conversation
 from omniline.customers.models import Identity
 from omniline.kernel.errors import Conflict
@@ -19,13 +22,25 @@ from omniline.timeline.service import record_event
 
 
 def send_reply(
-    session: Session, *, actor: Actor, conversation: Conversation, text: str, now: datetime
+    session: Session,
+    *,
+    actor: Actor,
+    conversation: Conversation,
+    text: str,
+    now: datetime,
+    registry: ChannelRegistry,
 ) -> tuple[Message, Delivery]:
-    """Store the reply and queue it for the conversation's channel; Conflict when there is no address."""
+    """Store the reply and queue it for the conversation's channel; Conflict when there is no address
+    or the channel's adapter refuses (e.g. the customer opted out)."""
     channel = session.get_one(Channel, conversation.channel_id)
     identity = session.get(Identity, conversation.identity_id) if conversation.identity_id else None
     if identity is None or identity.customer_id != conversation.customer_id:
         raise Conflict("this conversation has no customer address to reply to")
+    recipient = f"{identity.kind}:{identity.address}"
+    region = session.get_one(Tenant, conversation.tenant_id).default_region
+    reply_context = registry.get(channel.kind).prepare_reply(
+        session, channel_info(channel, region), conversation, recipient
+    )
     case = session.get(Case, conversation.case_id) if conversation.case_id else None
     message = Message(
         id=new_id(),
@@ -54,12 +69,13 @@ def send_reply(
         message_id=message.id,
         conversation_id=conversation.id,
         channel_id=channel.id,
-        recipient=f"{identity.kind}:{identity.address}",
+        recipient=recipient,
         text=text,
         sent_at=now,
         author_name=actor.name,
         subject=conversation.subject,
         thread_key=conversation.thread_key,
+        reply_context=reply_context,
     )
     delivery = enqueue_delivery(session, tenant_id=conversation.tenant_id, message=outbound, now=now)
     record_event(
