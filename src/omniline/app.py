@@ -13,6 +13,7 @@ from omniline.cases.api import router as cases_router
 from omniline.channels.background import background_services
 from omniline.channels.hooks import router as hooks_router
 from omniline.channels.routes import router as channels_router
+from omniline.channels.walkin.routes import router as visits_router
 from omniline.conversations.api import router as conversations_router
 from omniline.customers.api import router as customers_router
 from omniline.demo.receiver import router as demo_receiver_router
@@ -56,6 +57,7 @@ def create_app(container: Container | None = None, *, run_workers: bool = True) 
         customers_router,
         conversations_router,
         cases_router,
+        visits_router,
         ws_router,
     ):
         app.include_router(router)

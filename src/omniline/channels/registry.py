@@ -2,6 +2,7 @@
 
 from omniline.channels.api.adapter import ApiChannelAdapter
 from omniline.channels.base import ChannelAdapter
+from omniline.channels.walkin.adapter import WalkinChannelAdapter
 from omniline.kernel.errors import InvalidInput
 
 # Every kind the design names; the ones without an adapter yet are refused with a clear message.
@@ -26,4 +27,4 @@ class ChannelRegistry:
 
 
 def default_registry() -> ChannelRegistry:
-    return ChannelRegistry([ApiChannelAdapter()])
+    return ChannelRegistry([ApiChannelAdapter(), WalkinChannelAdapter()])
