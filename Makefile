@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check setup migrate demo bench clean
+.PHONY: run test lint typecheck check setup system-deps migrate demo bench clean
+
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +26,22 @@ run: demo
 	@echo "log in: POST /api/v1/auth/token {\"email\": \"agent1@demo.omniline.local\", \"password\": \"demo-agent-pass\"}"
 	$(BIN)/omniline serve
 
+# Real servers the tests talk to: Dovecot (IMAP) and Chromium (the web chat widget in a browser).
+system-deps:
+	@missing=""; \
+	command -v dovecot >/dev/null 2>&1 || missing="$$missing dovecot-imapd"; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing$$missing (Debian packages the tests need)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "the tests need these Debian packages:$$missing (run: sudo apt-get install$$missing)"; exit 1; \
+	  fi; \
+	fi
+
 ## test: set up and run lint, type checks and the whole test suite (OMNILINE_TEST_DATABASE_URL picks PostgreSQL)
-test: setup
+test: setup system-deps
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
