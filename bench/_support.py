@@ -1,0 +1,88 @@
+"""What the benchmarks share: a throwaway database, percentiles, the JSON result lines.
+
+Run the benchmarks as scripts (`.venv/bin/python bench/ingest.py`): this module is imported from the
+script's own directory.
+"""
+
+import contextlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from omniline.settings import Settings
+
+
+def backend_of(url: str) -> str:
+    return "postgresql" if url.startswith(("postgresql", "postgres:")) else "sqlite"
+
+
+def sqlalchemy_url(url: str) -> str:
+    """`postgresql://…` with the psycopg 3 driver filled in, as the application does."""
+    return Settings(database_url=url).sqlalchemy_url
+
+
+@contextlib.contextmanager
+def throwaway_database(url: str | None, *, label: str) -> Iterator[str]:
+    """A fresh, empty database for one run (its plain URL), removed afterwards.
+
+    None → an SQLite file in a new temporary directory. A postgresql:// URL names the server: a
+    database `omniline_bench_<pid>_<label>` is created there (through the `postgres` database, in
+    AUTOCOMMIT) and dropped at the end, whatever happens.
+    """
+    if url is None or backend_of(url) == "sqlite":
+        if url is not None:  # an explicit SQLite URL is used as given (and kept)
+            yield url
+            return
+        directory = tempfile.mkdtemp(prefix="omniline-bench-")
+        try:
+            yield f"sqlite:///{directory}/{label}.db"
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+        return
+    name = f"omniline_bench_{os.getpid()}_{label}"
+    server = make_url(sqlalchemy_url(url))
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield server.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def percentile(sorted_values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile of already sorted values."""
+    if not sorted_values:
+        return 0.0
+    rank = max(0, min(len(sorted_values) - 1, round(fraction * len(sorted_values) + 0.5) - 1))
+    return sorted_values[rank]
+
+
+def latency_summary(seconds: list[float], wall_seconds: float) -> dict[str, float]:
+    ordered = sorted(seconds)
+    return {
+        "per_s": round(len(ordered) / wall_seconds, 1) if wall_seconds > 0 else 0.0,
+        "p50_ms": round(percentile(ordered, 0.50) * 1000, 2),
+        "p99_ms": round(percentile(ordered, 0.99) * 1000, 2),
+    }
+
+
+def emit(result: dict[str, Any]) -> None:
+    """One JSON object per line on stdout (DESIGN §4)."""
+    print(json.dumps(result, ensure_ascii=False), flush=True)
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
