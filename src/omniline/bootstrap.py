@@ -1,5 +1,6 @@
 """The one place that chooses implementations: database, bus, channel adapters, HTTP client, clock."""
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,7 @@ class Container:
     http: httpx.Client
     files: FileStore
     clock: Clock = field(default=utcnow)
+    write_lock: "threading.RLock | None" = None  # SQLite only: see UnitOfWork
 
     @property
     def adapter_context(self) -> AdapterContext:
@@ -43,7 +45,7 @@ class Container:
         )
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.bus)
+        return UnitOfWork(self.session_factory, self.bus, write_lock=self.write_lock)
 
     def close(self) -> None:
         self.http.close()
@@ -68,4 +70,5 @@ def bootstrap(
         ),
         files=FileStore(Path(settings.files_dir), max_file_bytes=settings.max_file_bytes),
         clock=clock,
+        write_lock=threading.RLock() if engine.dialect.name == "sqlite" else None,
     )

@@ -1,15 +1,16 @@
 """Case use cases: attach a message to a case, resolve, reopen."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Uuid, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from omniline.accounts.models import Tenant
 from omniline.cases.lifecycle import OPEN_STATUSES, CaseSummary, decide_case, next_status
 from omniline.cases.models import Case
-from omniline.conversations.models import Conversation
+from omniline.db.base import UTCDateTime, table_of
 from omniline.kernel.errors import NotFound
 from omniline.kernel.ids import new_id
 from omniline.security.audit import record_audit
@@ -23,67 +24,111 @@ CASE_EVENT_TYPES = {
 }
 
 
-def _summary(case: Case) -> CaseSummary:
-    return CaseSummary(case.id, case.status, case.updated_at, case.resolved_at)
+@dataclass(frozen=True, slots=True)
+class AttachedCase:
+    id: uuid.UUID
+    number: int
+    change: str | None  # "opened", "reopened" or None
+
+
+_TABLE = table_of(Case)
+# The conversation's own case (whatever its status) and the customer's open cases, in one query.
+_CANDIDATES = select(
+    _TABLE.c.id, _TABLE.c.status, _TABLE.c.updated_at, _TABLE.c.resolved_at, _TABLE.c.number
+).where(
+    _TABLE.c.customer_id == bindparam("customer_id", type_=Uuid()),
+    or_(
+        _TABLE.c.status.in_(sorted(OPEN_STATUSES)),
+        _TABLE.c.id == bindparam("conversation_case_id", type_=Uuid()),
+    ),
+)
+_INSERT = insert(_TABLE)
+_TOUCH = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("case_id", type_=Uuid()))
+    .values(updated_at=bindparam("now", type_=UTCDateTime()))
+)
+_REOPEN = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("case_id", type_=Uuid()))
+    .values(
+        status="open",
+        resolved_at=None,
+        reopen_count=_TABLE.c.reopen_count + 1,
+        updated_at=bindparam("now", type_=UTCDateTime()),
+    )
+)
 
 
 def attach_to_case(
-    session: Session, *, conversation: Conversation, subject: str | None, now: datetime, may_open: bool = True
-) -> tuple[Case | None, str | None]:
-    """Put the conversation on a case; returns the case and "opened", "reopened" or None.
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    conversation_case_id: uuid.UUID | None,
+    subject: str | None,
+    now: datetime,
+    may_open: bool = True,
+) -> AttachedCase | None:
+    """The case an inbound message joins (see lifecycle.decide_case), opened or reopened if need be.
 
     With `may_open` False (auto-replies, bounces) the message only joins a case that is already open:
-    no case is opened or reopened, and the result may be (None, None).
+    nothing is opened or reopened, and the result may be None.
     """
-    current = session.get(Case, conversation.case_id) if conversation.case_id else None
-    if current is not None and current.customer_id != conversation.customer_id:
-        current = None  # the case stayed with another customer after an unmerge
-    open_cases = session.scalars(
-        select(Case).where(Case.customer_id == conversation.customer_id, Case.status.in_(OPEN_STATUSES))
-    ).all()
-    decision = decide_case(
-        _summary(current) if current else None, [_summary(case) for case in open_cases], now=now
+    rows = (
+        session.connection()
+        .execute(_CANDIDATES, {"customer_id": customer_id, "conversation_case_id": conversation_case_id})
+        .all()
     )
-    change: str | None = None
+    summaries = {row[0]: CaseSummary(row[0], row[1], row[2], row[3]) for row in rows}
+    numbers = {row[0]: row[4] for row in rows}
+    own = summaries.get(conversation_case_id) if conversation_case_id else None
+    others = [summary for case_id, summary in summaries.items() if case_id != conversation_case_id]
+    decision = decide_case(own, others, now=now)
     if not may_open and (decision.case_id is None or decision.reopen):
-        return None, None
+        return None
     if decision.case_id is None:
-        case = Case(
-            id=new_id(),
-            tenant_id=conversation.tenant_id,
-            number=allocate_case_number(session, conversation.tenant_id),
-            customer_id=conversation.customer_id,
-            status="open",
-            subject=subject,
-            opened_at=now,
-            updated_at=now,
+        case_id = new_id()
+        number = allocate_case_number(session, tenant_id)
+        session.connection().execute(
+            _INSERT,
+            {
+                "id": case_id,
+                "tenant_id": tenant_id,
+                "number": number,
+                "customer_id": customer_id,
+                "status": "open",
+                "subject": subject,
+                "opened_at": now,
+                "updated_at": now,
+            },
         )
-        session.add(case)
-        change = "opened"
-    else:
-        if current is not None and current.id == decision.case_id:
-            case = current
-        else:
-            case = next(item for item in open_cases if item.id == decision.case_id)
-        if decision.reopen:
-            case.status = next_status(case.status, "reopen")
-            case.resolved_at = None
-            case.reopen_count += 1
-            change = "reopened"
-        case.updated_at = now
-    conversation.case_id = case.id
-    return case, change
+        return AttachedCase(case_id, number, "opened")
+    if decision.reopen:
+        next_status(summaries[decision.case_id].status, "reopen")  # Conflict if the lifecycle forbids it
+        session.connection().execute(_REOPEN, {"case_id": decision.case_id, "now": now})
+        return AttachedCase(decision.case_id, numbers[decision.case_id], "reopened")
+    if decision.case_id != conversation_case_id:
+        # The conversation moves to another of the customer's open cases: mark that case as the one
+        # active now (decide_case prefers the most recently updated). A message on the conversation's
+        # own case changes nothing about the case itself; its activity is on the timeline.
+        session.connection().execute(_TOUCH, {"case_id": decision.case_id, "now": now})
+    return AttachedCase(decision.case_id, numbers[decision.case_id], None)
 
 
 def allocate_case_number(session: Session, tenant_id: uuid.UUID) -> int:
     """The tenant's next human case number (C-1, C-2, …); the row lock keeps numbers unique."""
-    number = session.execute(
-        update(Tenant)
-        .where(Tenant.id == tenant_id)
-        .values(case_counter=Tenant.case_counter + 1)
-        .returning(Tenant.case_counter)
-    ).scalar_one()
+    number = session.connection().execute(_NEXT_CASE_NUMBER, {"tenant_id": tenant_id}).scalar_one()
     return int(number)
+
+
+_TENANTS = table_of(Tenant)
+_NEXT_CASE_NUMBER = (
+    update(_TENANTS)
+    .where(_TENANTS.c.id == bindparam("tenant_id", type_=Uuid()))
+    .values(case_counter=_TENANTS.c.case_counter + 1)
+    .returning(_TENANTS.c.case_counter)
+)
 
 
 def get_case(session: Session, tenant_id: uuid.UUID, case_id: uuid.UUID) -> Case:

@@ -5,6 +5,8 @@ message and apply every delivery report in one transaction → commit → answer
 adapter's own response when it needs one (WeChat's echo, Twilio's TwiML), else `202 {ids}`.
 """
 
+import random
+import time
 import uuid
 from datetime import datetime
 
@@ -24,7 +26,7 @@ from omniline.channels.outbox import (
 )
 from omniline.channels.service import load_channel_info
 from omniline.db.unit_of_work import UnitOfWork
-from omniline.kernel.errors import NotFound
+from omniline.kernel.errors import NotFound, TemporarilyUnavailable
 from omniline.kernel.events import DomainEvent
 from omniline.pipeline.ingest import IngestResult, ingest_message
 from omniline.web.dependencies import ContainerDep
@@ -32,7 +34,7 @@ from omniline.web.dependencies import ContainerDep
 router = APIRouter(tags=["hooks"])
 
 # Two first-time messages of one new person racing on PostgreSQL: the loser retries and finds them.
-INTEGRITY_RETRIES = 3
+INTEGRITY_RETRIES = 6
 
 
 @router.api_route("/hooks/{channel_id}", methods=["GET", "POST"], status_code=202)
@@ -81,9 +83,9 @@ def process_hook(
                 uow.commit()
                 return batch, results
             except IntegrityError:
-                if attempt == INTEGRITY_RETRIES - 1:
-                    raise
-    return batch, []
+                uow.rollback()
+                time.sleep(random.uniform(0.001, 0.005) * (attempt + 1))  # let the winner commit
+    raise TemporarilyUnavailable("too many concurrent changes to the same customer; please retry")
 
 
 def apply_delivery_updates(

@@ -6,6 +6,7 @@ channel user ids are kept as given (trimmed).
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import idna
 import phonenumbers
@@ -39,6 +40,7 @@ def parse_identity(text: str, *, region: str, verified: bool = True) -> Identity
     return IdentityClaim(kind.strip().lower(), normalise_address(kind, address, region=region), verified)
 
 
+@lru_cache(maxsize=65536)  # pure, and returning customers write from the same addresses again and again
 def normalise_address(kind: str, address: str, *, region: str) -> str:
     kind = kind.strip().lower()
     if kind not in IDENTITY_KINDS:

@@ -21,6 +21,7 @@ class KnownIdentity:
     claim_key: str
     customer_id: uuid.UUID
     customer_created_at: datetime
+    customer_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,10 @@
 
 import uuid
 from collections.abc import Iterable
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import String, Uuid, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from omniline.cases.models import Case
@@ -11,6 +13,7 @@ from omniline.conversations.models import Conversation
 from omniline.customers.identities import IdentityClaim
 from omniline.customers.matching import KnownIdentity
 from omniline.customers.models import Customer, Identity
+from omniline.db.base import table_of
 from omniline.messages.models import Message
 from omniline.timeline.models import TimelineEvent
 
@@ -26,21 +29,43 @@ OWNED_TABLES: dict[
 }
 
 
+@cache
+def _find_known_statement(pairs: int) -> Any:
+    """Built once per number of identities (a message carries one to a few): an OR of exact
+    (kind, address) pairs, each an equality lookup on the unique (tenant, kind, address) index."""
+    return (
+        select(Identity.id, Identity.kind, Identity.address, Customer.id, Customer.created_at, Customer.name)
+        .join(Customer, Customer.id == Identity.customer_id)
+        .where(
+            Identity.tenant_id == bindparam("tenant_id", type_=Uuid()),
+            or_(
+                *(
+                    and_(
+                        Identity.kind == bindparam(f"kind_{index}", type_=String()),
+                        Identity.address == bindparam(f"address_{index}", type_=String()),
+                    )
+                    for index in range(pairs)
+                )
+            ),
+        )
+    )
+
+
 def find_known_identities(
     session: Session, tenant_id: uuid.UUID, claims: Iterable[IdentityClaim]
 ) -> list[tuple[KnownIdentity, uuid.UUID]]:
     """The claims that already exist, with their owner, and each identity row's id."""
-    pairs = [(claim.kind, claim.address) for claim in claims]
-    if not pairs:
+    wanted = sorted({(claim.kind, claim.address) for claim in claims})
+    if not wanted:
         return []
-    rows = session.execute(
-        select(Identity.id, Identity.kind, Identity.address, Customer.id, Customer.created_at)
-        .join(Customer, Customer.id == Identity.customer_id)
-        .where(Identity.tenant_id == tenant_id, tuple_(Identity.kind, Identity.address).in_(pairs))
-    ).all()
+    params: dict[str, Any] = {"tenant_id": tenant_id}
+    for index, (kind, address) in enumerate(wanted):
+        params[f"kind_{index}"] = kind
+        params[f"address_{index}"] = address
+    rows = session.connection().execute(_find_known_statement(len(wanted)), params).all()
     return [
-        (KnownIdentity(f"{kind}:{address}", customer_id, created_at), identity_id)
-        for identity_id, kind, address, customer_id, created_at in rows
+        (KnownIdentity(f"{kind}:{address}", customer_id, created_at, name), identity_id)
+        for identity_id, kind, address, customer_id, created_at, name in rows
     ]
 
 
@@ -78,3 +103,7 @@ def reassign(session: Session, table: str, ids: list[uuid.UUID], customer_id: uu
             update(model).where(model.id.in_(chunk)).values(customer_id=customer_id),
             execution_options={"synchronize_session": False},
         )
+
+
+CUSTOMER_INSERT = insert(table_of(Customer))
+IDENTITY_INSERT = insert(table_of(Identity))

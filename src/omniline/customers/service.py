@@ -11,7 +11,7 @@ from omniline.conversations.models import Conversation
 from omniline.customers import repository
 from omniline.customers.identities import IdentityClaim
 from omniline.customers.matching import plan_match
-from omniline.customers.models import Customer, CustomerMerge, Identity
+from omniline.customers.models import Customer, CustomerMerge
 from omniline.kernel.errors import Conflict, InvalidInput, NotFound
 from omniline.kernel.ids import new_id
 from omniline.messages.models import Message
@@ -44,10 +44,14 @@ def resolve_customer(
     created = plan.customer_id is None
     if plan.customer_id is None:
         customer_id = new_id()
-        session.add(Customer(id=customer_id, tenant_id=tenant_id, name=name, created_at=now, updated_at=now))
+        session.connection().execute(
+            repository.CUSTOMER_INSERT,
+            {"id": customer_id, "tenant_id": tenant_id, "name": name, "created_at": now, "updated_at": now},
+        )
     else:
         customer_id = plan.customer_id
-        if name:
+        nameless = any(known.customer_id == customer_id and not known.customer_name for known, _ in found)
+        if name and nameless:
             _fill_missing_name(session, customer_id, name)
     for merged_id in plan.merge:
         merge_customers(
@@ -59,19 +63,22 @@ def resolve_customer(
             reason="one message carried verified identities of both customers",
             now=now,
         )
+    new_identities = []
     for claim in plan.link:
         identity_ids[claim.key] = new_id()
-        session.add(
-            Identity(
-                id=identity_ids[claim.key],
-                tenant_id=tenant_id,
-                customer_id=customer_id,
-                kind=claim.kind,
-                address=claim.address,
-                verified=claim.verified,
-                created_at=now,
-            )
+        new_identities.append(
+            {
+                "id": identity_ids[claim.key],
+                "tenant_id": tenant_id,
+                "customer_id": customer_id,
+                "kind": claim.kind,
+                "address": claim.address,
+                "verified": claim.verified,
+                "created_at": now,
+            }
         )
+    if new_identities:
+        session.connection().execute(repository.IDENTITY_INSERT, new_identities)
     return ResolvedSender(customer_id, identity_ids[claims[0].key], created, plan.merge)
 
 
@@ -156,6 +163,7 @@ def merge_customers(
         subject_id=survivor_id,
         data={"merge_id": str(record.id), "merged_customer_id": str(merged_id), "reason": reason},
     )
+    session.flush()  # the merge is written before what follows it (statements that bypass the ORM)
     return record
 
 

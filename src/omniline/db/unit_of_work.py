@@ -3,11 +3,14 @@
 Services receive the unit of work, add rows to `session`, `flush` when they need ids back, and
 `emit` domain events. Only the edge calls `commit`; the events go to the bus after the commit
 succeeds, never before and never for a transaction that rolled back.
+
+On SQLite (one writer at a time) the units of work of one process also queue on a lock: waiting on
+a Python lock wakes the next writer at once, where SQLite's busy handler would sleep and poll.
 """
 
-from collections.abc import Callable
+from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,14 +22,22 @@ class EventPublisher(Protocol):
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: sessionmaker[Session], publisher: EventPublisher) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        publisher: EventPublisher,
+        *,
+        write_lock: AbstractContextManager[Any] | None = None,
+    ) -> None:
         self._session_factory = session_factory
         self._publisher = publisher
         self._pending: list[DomainEvent] = []
-        self._after_commit: list[Callable[[], None]] = []
+        self._write_lock = write_lock
         self.session: Session
 
     def __enter__(self) -> "UnitOfWork":
+        if self._write_lock is not None:
+            self._write_lock.__enter__()
         self.session = self._session_factory()
         return self
 
@@ -42,6 +53,8 @@ class UnitOfWork:
         finally:
             self._pending.clear()
             self.session.close()
+            if self._write_lock is not None:
+                self._write_lock.__exit__(None, None, None)
 
     def emit(self, event: DomainEvent) -> None:
         """Queue an event to publish once this transaction commits."""

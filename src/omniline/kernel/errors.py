@@ -7,7 +7,8 @@ OmnilineError                      base; never raised itself
 ├── PermissionDenied    403        the actor may not do this
 ├── NotFound            404        no such thing in the actor's tenant
 ├── Conflict            409        the thing's state forbids the action (e.g. already merged)
-└── PayloadTooLarge     413        the body exceeds the configured limit
+├── PayloadTooLarge     413        the body exceeds the configured limit
+└── TemporarilyUnavailable 503     contention we could not resolve now; the caller should retry
 
 Services raise these; the web edge turns them into `{"error": {"code", "message"}}`, the CLI into
 a one-line message and exit code 2.
@@ -58,3 +59,8 @@ class Conflict(OmnilineError):
 class PayloadTooLarge(OmnilineError):
     status_code = 413
     code = "payload_too_large"
+
+
+class TemporarilyUnavailable(OmnilineError):
+    status_code = 503
+    code = "temporarily_unavailable"

@@ -5,7 +5,8 @@ from typing import Any
 from omniline.messages.models import Message
 
 
-def message_view(message: Message) -> dict[str, Any]:
+def message_view(message: Message | Any) -> dict[str, Any]:
+    """`message` is a Message or any object with its column attributes (a timeline row's columns)."""
     return {
         "id": str(message.id),
         "conversation_id": str(message.conversation_id),

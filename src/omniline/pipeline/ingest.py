@@ -9,11 +9,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from omniline.cases.service import attach_to_case
+from omniline.cases.service import attach_to_case, get_case
 from omniline.cases.views import case_view
 from omniline.channels.base import ChannelInfo
-from omniline.channels.inbox import claim_receipt, previous_message_id, settle_receipt
-from omniline.conversations.service import thread_message
+from omniline.channels.inbox import claim_receipt, previous_message_id
+from omniline.conversations.service import store_conversation, thread_message
 from omniline.customers.identities import IdentityClaim, normalise_address
 from omniline.customers.service import resolve_customer
 from omniline.db.unit_of_work import UnitOfWork
@@ -22,9 +22,10 @@ from omniline.kernel.events import DomainEvent
 from omniline.kernel.ids import new_id
 from omniline.messages.models import Message
 from omniline.messages.normalized import InboundMessage
+from omniline.messages.repository import MessageRow, insert_message
 from omniline.messages.views import message_view
 from omniline.routing.callbacks import CALLBACK_EVENTS, schedule_callback
-from omniline.timeline.service import record_event
+from omniline.timeline.service import insert_events, timeline_row
 
 PIPELINE_ACTOR = "system:pipeline"
 
@@ -49,12 +50,24 @@ class IngestResult:
 def ingest_message(
     uow: UnitOfWork, channel: ChannelInfo, inbound: InboundMessage, *, now: datetime
 ) -> IngestResult:
+    """Store one inbound message on the road every channel shares. A message already received on this
+    channel (same external id) stores nothing and answers with what the first one produced.
+
+    Raises InvalidInput for identities that cannot be normalised (before anything is written).
+    """
     session = uow.session
     claims = normalise_claims(inbound.identities, region=channel.phone_region)
-    receipt_id = claim_receipt(
-        session, tenant_id=channel.tenant_id, channel_id=channel.id, external_id=inbound.external_id, now=now
+    message_id = new_id()
+    fresh = claim_receipt(
+        session,
+        tenant_id=channel.tenant_id,
+        channel_id=channel.id,
+        external_id=inbound.external_id,
+        receipt_id=new_id(),
+        message_id=message_id,
+        now=now,
     )
-    if receipt_id is None:
+    if not fresh:
         return _duplicate(uow, channel, inbound.external_id)
 
     sender = resolve_customer(
@@ -65,25 +78,32 @@ def ingest_message(
         now=now,
         actor=PIPELINE_ACTOR,
     )
-    conversation, started = thread_message(
+    conversation = thread_message(
+        session, channel_id=channel.id, customer_id=sender.customer_id, thread_key=inbound.thread_key, now=now
+    )
+    case = attach_to_case(
         session,
+        tenant_id=channel.tenant_id,
+        customer_id=sender.customer_id,
+        conversation_case_id=conversation.case_id,
+        subject=_case_subject(inbound),
+        now=now,
+        may_open=not inbound.auto_generated,
+    )
+    store_conversation(
+        session,
+        conversation,
         tenant_id=channel.tenant_id,
         channel_id=channel.id,
         customer_id=sender.customer_id,
         identity_id=sender.identity_id,
         thread_key=inbound.thread_key,
         subject=inbound.subject,
+        case_id=case.id if case else conversation.case_id,
         now=now,
     )
-    case, case_change = attach_to_case(
-        session,
-        conversation=conversation,
-        subject=_case_subject(inbound),
-        now=now,
-        may_open=not inbound.auto_generated,
-    )
-    message = Message(
-        id=new_id(),
+    message = MessageRow(
+        id=message_id,
         tenant_id=channel.tenant_id,
         conversation_id=conversation.id,
         case_id=case.id if case else None,
@@ -93,19 +113,19 @@ def ingest_message(
         direction="in",
         sender_identity=claims[0].key,
         sender_name=inbound.sender_name,
+        author_user_id=None,
         text=inbound.text,
         subject=inbound.subject,
         attachments=[attachment.as_json() for attachment in inbound.attachments],
         external_id=inbound.external_id,
-        sent_at=inbound.sent_at,
-        created_at=now,
         event=inbound.event,
         meta=inbound.meta | ({"auto_generated": True} if inbound.auto_generated else {}),
+        sent_at=inbound.sent_at,
+        created_at=now,
     )
-    session.add(message)
-    record = functools.partial(
-        record_event,
-        session,
+    insert_message(session, message)
+    event = functools.partial(
+        timeline_row,
         tenant_id=channel.tenant_id,
         customer_id=sender.customer_id,
         at=now,
@@ -115,9 +135,11 @@ def ingest_message(
         case_id=case.id if case else None,
         actor=PIPELINE_ACTOR,
     )
-    if case is not None and case_change is not None:
-        record(type=f"case.{case_change}", data={"number": case.number})
-    record(type="message.received", message_id=message.id)
+    events = []  # in the order they happened: ids are time-ordered and the timeline sorts by them
+    if case is not None and case.change is not None:
+        events.append(event(type=f"case.{case.change}", data={"number": case.number}))
+    events.append(event(type="message.received", message_id=message_id))
+    insert_events(session, events)
     if inbound.event in CALLBACK_EVENTS:
         task = schedule_callback(
             session,
@@ -125,7 +147,7 @@ def ingest_message(
             customer_id=sender.customer_id,
             case_id=case.id if case else None,
             conversation_id=conversation.id,
-            message_id=message.id,
+            message_id=message_id,
             channel_id=channel.id,
             channel_kind=channel.kind,
             reason=inbound.event,
@@ -134,16 +156,17 @@ def ingest_message(
         uow.emit(
             DomainEvent("task.created", channel.tenant_id, {"task_id": str(task.id), "reason": inbound.event})
         )
-    session.flush()
-    settle_receipt(session, receipt_id, message.id)
 
-    view = message_view(message)
-    uow.emit(DomainEvent("message.received", channel.tenant_id, {"message": view, "started": started}))
-    if case is not None and case_change is not None:
-        uow.emit(
-            DomainEvent("case.updated", channel.tenant_id, {"case": case_view(case), "change": case_change})
+    started = conversation.is_new
+    uow.emit(
+        DomainEvent(
+            "message.received", channel.tenant_id, {"message": message_view(message), "started": started}
         )
-    return IngestResult(message.id, conversation.id, case.id if case else None, sender.customer_id)
+    )
+    if case is not None and case.change is not None:
+        view = case_view(get_case(session, channel.tenant_id, case.id))
+        uow.emit(DomainEvent("case.updated", channel.tenant_id, {"case": view, "change": case.change}))
+    return IngestResult(message_id, conversation.id, case.id if case else None, sender.customer_id)
 
 
 def normalise_claims(claims: tuple[IdentityClaim, ...], *, region: str) -> list[IdentityClaim]:

@@ -1,45 +1,65 @@
-"""Reading a customer's timeline, newest first, by keyset (event ids are time-ordered)."""
+"""Reading a customer's timeline, newest first, by keyset (event ids are time-ordered).
+
+Built once and read as plain rows: at 50 entries a page, constructing ORM objects costs more than
+the indexed query itself.
+"""
 
 import uuid
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Uuid, bindparam, select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
+from omniline.db.base import table_of
 from omniline.messages.models import Message
 from omniline.messages.views import message_view
 from omniline.timeline.models import TimelineEvent
+
+_EVENTS = table_of(TimelineEvent)
+_MESSAGES = table_of(Message)
+_MESSAGE_COLUMNS = [column.label(f"m_{column.key}") for column in _MESSAGES.columns]
+_PAGE = (
+    select(_EVENTS, *_MESSAGE_COLUMNS)
+    .outerjoin(_MESSAGES, _MESSAGES.c.id == _EVENTS.c.message_id)
+    .where(_EVENTS.c.customer_id == bindparam("customer_id", type_=Uuid()))
+    .order_by(_EVENTS.c.id.desc())
+    .limit(bindparam("limit"))
+)
+_PAGE_BEFORE = _PAGE.where(_EVENTS.c.id < bindparam("before", type_=Uuid()))
 
 
 def read_timeline(
     session: Session, customer_id: uuid.UUID, *, limit: int, before: uuid.UUID | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Up to `limit` entries older than the cursor `before`, and the cursor for the next page."""
-    query = (
-        select(TimelineEvent, Message)
-        .outerjoin(Message, Message.id == TimelineEvent.message_id)
-        .where(TimelineEvent.customer_id == customer_id)
-        .order_by(TimelineEvent.id.desc())
-        .limit(limit + 1)
-    )
+    params: dict[str, Any] = {"customer_id": customer_id, "limit": limit + 1}
     if before is not None:
-        query = query.where(TimelineEvent.id < before)
-    rows = session.execute(query).all()
+        params["before"] = before
+    rows = session.connection().execute(_PAGE if before is None else _PAGE_BEFORE, params).all()
     page = rows[:limit]
-    next_cursor = str(page[-1][0].id) if len(rows) > limit else None
-    return [timeline_entry(event, message) for event, message in page], next_cursor
+    next_cursor = str(page[-1].id) if len(rows) > limit else None
+    return [timeline_entry(row) for row in page], next_cursor
 
 
-def timeline_entry(event: TimelineEvent, message: Message | None) -> dict[str, Any]:
+def timeline_entry(row: Row[Any]) -> dict[str, Any]:
     return {
-        "id": str(event.id),
-        "type": event.type,
-        "at": event.at.isoformat(),
-        "channel_id": str(event.channel_id) if event.channel_id else None,
-        "channel_kind": event.channel_kind,
-        "conversation_id": str(event.conversation_id) if event.conversation_id else None,
-        "case_id": str(event.case_id) if event.case_id else None,
-        "actor": event.actor,
-        "data": event.data,
-        "message": message_view(message) if message is not None else None,
+        "id": str(row.id),
+        "type": row.type,
+        "at": row.at.isoformat(),
+        "channel_id": str(row.channel_id) if row.channel_id else None,
+        "channel_kind": row.channel_kind,
+        "conversation_id": str(row.conversation_id) if row.conversation_id else None,
+        "case_id": str(row.case_id) if row.case_id else None,
+        "actor": row.actor,
+        "data": row.data,
+        "message": _message(row) if row.m_id is not None else None,
     }
+
+
+def _message(row: Row[Any]) -> dict[str, Any]:
+    columns = {
+        key[2:]: value for key, value in row._mapping.items() if isinstance(key, str) and key[:2] == "m_"
+    }
+    return message_view(SimpleNamespace(**columns))
