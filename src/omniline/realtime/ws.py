@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from omniline.bootstrap import Container
 from omniline.kernel.errors import Unauthenticated
 from omniline.realtime.bus import Subscription
+from omniline.realtime.presence import agent_connected
 from omniline.web.dependencies import actor_from_token
 
 router = APIRouter()
@@ -25,6 +26,7 @@ AGENT_EVENT_TYPES = frozenset(
         "customer.unmerged",
         "task.created",
         "call.answered",
+        "webchat.typing",
     }
 )
 UNAUTHENTICATED_CLOSE_CODE = 4401
@@ -47,11 +49,12 @@ async def agent_feed(websocket: WebSocket) -> None:
     await websocket.send_json({"type": "hello", "data": {"user_id": str(actor.user_id), "role": actor.role}})
     sender = asyncio.create_task(_forward(websocket, subscription))
     try:
-        while True:
-            text = await websocket.receive_text()
-            with contextlib.suppress(ValueError):
-                if json.loads(text).get("type") == "ping":
-                    await websocket.send_json({"type": "pong"})
+        with agent_connected(actor.tenant_id):
+            while True:
+                text = await websocket.receive_text()
+                with contextlib.suppress(ValueError):
+                    if json.loads(text).get("type") == "ping":
+                        await websocket.send_json({"type": "pong"})
     except WebSocketDisconnect:
         pass
     finally:
