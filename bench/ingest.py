@@ -39,6 +39,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -56,6 +57,7 @@ from omniline.customers.identities import IdentityClaim
 from omniline.db.migrate import upgrade_database
 from omniline.messages.normalized import InboundMessage
 from omniline.pipeline.ingest import ingest_message
+from omniline.pipeline.transaction import ingest_and_commit
 from omniline.settings import Settings
 
 QUICK_N = 200
@@ -266,7 +268,7 @@ def warmup_count(n: int) -> int:
 # -------------------------------------------------------------------------------------------- pipeline
 
 
-def run_pipeline(url: str, n: int) -> dict[str, Any]:
+def run_pipeline(url: str, n: int, workers: int = 1) -> dict[str, Any]:
     prepared = prepare(url)
     container, channel = prepared.container, prepared.channel
     warm = warmup_count(n)
@@ -275,14 +277,23 @@ def run_pipeline(url: str, n: int) -> dict[str, Any]:
     try:
         _ingest_all(container, channel, messages[:warm])
         started, cpu_started = time.perf_counter(), time.process_time()
-        latencies = _ingest_all(container, channel, messages[warm:])
+        if workers == 1:
+            latencies = _ingest_all(container, channel, messages[warm:])
+        else:
+            # Like the server's thread pool: each worker takes every k-th message, one transaction each.
+            measured = messages[warm:]
+            with ThreadPoolExecutor(workers) as pool:
+                shares = pool.map(
+                    lambda k: _ingest_all(container, channel, measured[k::workers]), range(workers)
+                )
+                latencies = [latency for share in shares for latency in share]
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     finally:
         container.close()
     # cpu_ms: this process's CPU time per message (the 2 cores are shared with the database server
     # and whatever else runs; per_s / wall-clock is what counts, this tells where it went).
     return (
-        {"bench": "ingest", "mode": "pipeline", "backend": backend_of(url), "n": n}
+        {"bench": "ingest", "mode": "pipeline", "backend": backend_of(url), "n": n, "workers": workers}
         | latency_summary(latencies, wall)
         | {"cpu_ms": round(cpu * 1000 / n, 2)}
     )
@@ -293,9 +304,7 @@ def _ingest_all(container: Container, channel: ChannelInfo, messages: list[Inbou
     clock = time.perf_counter
     for message in messages:
         started = clock()
-        with container.uow() as uow:
-            ingest_message(uow, channel, message, now=container.clock())
-            uow.commit()
+        ingest_and_commit(container, channel, [message])
         latencies.append(clock() - started)
     return latencies
 
@@ -548,6 +557,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=DEFAULT_N, help="messages to measure (after a warm-up)")
     parser.add_argument("--mode", choices=("pipeline", "http", "both"), default="both")
     parser.add_argument("--concurrency", type=int, default=16, help="connections for --mode http")
+    parser.add_argument("--workers", type=int, default=1, help="threads for --mode pipeline")
     parser.add_argument("--quick", action="store_true", help=f"a smoke run with n={QUICK_N}")
     parser.add_argument("--profile", action="store_true", help="also profile the pipeline (stderr)")
     args = parser.parse_args(argv)
@@ -555,7 +565,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     if args.mode in ("pipeline", "both"):
         with throwaway_database(args.database_url, label="pipeline") as url:
-            emit(run_pipeline(url, n))
+            emit(run_pipeline(url, n, args.workers))
     if args.mode in ("http", "both"):
         with throwaway_database(args.database_url, label="http") as url:
             result = run_http(url, n, args.concurrency)

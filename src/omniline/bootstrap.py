@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from omniline.channels.base import AdapterContext
+from omniline.channels.cache import ChannelCache
 from omniline.channels.outbox import RetryPolicy
 from omniline.channels.registry import ChannelRegistry, default_registry
 from omniline.db import models as _all_models  # noqa: F401  (registers every table with the ORM)
@@ -31,6 +32,7 @@ class Container:
     files: FileStore
     clock: Clock = field(default=utcnow)
     write_lock: "threading.RLock | None" = None  # SQLite only: see UnitOfWork
+    channel_cache: ChannelCache = field(default_factory=ChannelCache)
 
     @property
     def adapter_context(self) -> AdapterContext:

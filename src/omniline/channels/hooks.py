@@ -5,14 +5,11 @@ message and apply every delivery report in one transaction → commit → answer
 adapter's own response when it needs one (WeChat's echo, Twilio's TwiML), else `202 {ids}`.
 """
 
-import random
-import time
 import uuid
 from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -26,15 +23,13 @@ from omniline.channels.outbox import (
 )
 from omniline.channels.service import load_channel_info
 from omniline.db.unit_of_work import UnitOfWork
-from omniline.kernel.errors import NotFound, TemporarilyUnavailable
+from omniline.kernel.errors import NotFound
 from omniline.kernel.events import DomainEvent
-from omniline.pipeline.ingest import IngestResult, ingest_message
+from omniline.pipeline.ingest import IngestResult
+from omniline.pipeline.transaction import ingest_and_commit
 from omniline.web.dependencies import ContainerDep
 
 router = APIRouter(tags=["hooks"])
-
-# Two first-time messages of one new person racing on PostgreSQL: the loser retries and finds them.
-INTEGRITY_RETRIES = 6
 
 
 @router.api_route("/hooks/{channel_id}", methods=["GET", "POST"], status_code=202)
@@ -67,25 +62,22 @@ async def receive_hook(
 def process_hook(
     container: Container, channel_id: uuid.UUID, hook: HookRequest
 ) -> tuple[InboundBatch, list[IngestResult]]:
-    with container.uow() as uow:
-        channel = load_channel_info(uow.session, channel_id)
+    channel = container.channel_cache.get(channel_id, lambda: _load_channel(container, channel_id))
     adapter = container.channels.get(channel.kind)
     batch = adapter.parse_hook(channel, hook, container.adapter_context)
     if not batch.messages and not batch.delivery_updates:
         return batch, []
-    for attempt in range(INTEGRITY_RETRIES):
-        with container.uow() as uow:
-            try:
-                now = container.clock()
-                results = [ingest_message(uow, channel, message, now=now) for message in batch.messages]
-                apply_delivery_updates(uow, channel, batch.delivery_updates, now=now)
-                adapter.after_ingest(uow.session, channel, batch, results)
-                uow.commit()
-                return batch, results
-            except IntegrityError:
-                uow.rollback()
-                time.sleep(random.uniform(0.001, 0.005) * (attempt + 1))  # let the winner commit
-    raise TemporarilyUnavailable("too many concurrent changes to the same customer; please retry")
+
+    def also(uow: UnitOfWork, results: list[IngestResult]) -> None:
+        apply_delivery_updates(uow, channel, batch.delivery_updates, now=container.clock())
+        adapter.after_ingest(uow.session, channel, batch, results)
+
+    return batch, ingest_and_commit(container, channel, batch.messages, also=also)
+
+
+def _load_channel(container: Container, channel_id: uuid.UUID) -> ChannelInfo:
+    with container.uow() as uow:
+        return load_channel_info(uow.session, channel_id)
 
 
 def apply_delivery_updates(

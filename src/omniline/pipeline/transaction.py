@@ -1,0 +1,50 @@
+"""Running the pipeline in its own transaction, as every entry point does (hooks, the SMTP listener,
+the web chat socket, the demo, the benchmarks).
+
+Two first messages of one new person can race on PostgreSQL: both insert the same identity and the
+loser's transaction fails on the unique index. It is run again (a few times, with a short pause so
+the winner can commit) and then finds the identity. If contention persists, the caller gets a 503.
+"""
+
+import random
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import IntegrityError
+
+from omniline.channels.base import ChannelInfo
+from omniline.db.unit_of_work import UnitOfWork
+from omniline.kernel.errors import TemporarilyUnavailable
+from omniline.messages.normalized import InboundMessage
+from omniline.pipeline.ingest import IngestResult, ingest_message
+
+if TYPE_CHECKING:
+    from omniline.bootstrap import Container
+
+ATTEMPTS = 6
+
+AlsoInTransaction = Callable[[UnitOfWork, list[IngestResult]], None]
+
+
+def ingest_and_commit(
+    container: "Container",
+    channel: ChannelInfo,
+    messages: list[InboundMessage],
+    *,
+    also: AlsoInTransaction | None = None,
+) -> list[IngestResult]:
+    """Ingest `messages` (and run `also`) in one transaction, commit, and return the results."""
+    for attempt in range(ATTEMPTS):
+        with container.uow() as uow:
+            try:
+                now = container.clock()
+                results = [ingest_message(uow, channel, message, now=now) for message in messages]
+                if also is not None:
+                    also(uow, results)
+                uow.commit()
+                return results
+            except IntegrityError:
+                uow.rollback()
+        time.sleep(random.uniform(0.001, 0.005) * (attempt + 1))
+    raise TemporarilyUnavailable("too many concurrent changes to the same customer; please retry")
