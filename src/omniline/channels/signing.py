@@ -19,4 +19,7 @@ def signature_matches(secret: str, body: bytes, header_value: str | None) -> boo
     """Constant-time comparison; a missing or malformed header never matches."""
     if not header_value:
         return False
-    return hmac.compare_digest(sign_body(secret, body), header_value.strip())
+    # As bytes: compare_digest refuses str with non-ASCII characters, and a header may carry any.
+    return hmac.compare_digest(
+        sign_body(secret, body).encode(), header_value.strip().encode("utf-8", "replace")
+    )

@@ -1,0 +1,1 @@
+"""The `social` channel: public mentions and comments from a listening integration, replies back to it."""

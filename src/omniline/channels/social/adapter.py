@@ -1,0 +1,90 @@
+"""The `social` channel adapter: a listening integration (a social-media monitoring service or the
+company's own collector) posts public mentions and comments; agents' replies go back through it.
+
+Inbound, at `/hooks/{channel_id}`, signed like the `api` channel
+(`X-Omniline-Signature: sha256=HMAC(channel secret, body)`), one event per request (payload.py).
+Outbound: a reply is POSTed to `config.webhook_url`, signed the same way with `X-Omniline-Delivery`
+as an idempotency key, as `{"network", "in_reply_to", "recipient", "text", "message_id",
+"channel_id"}`, `in_reply_to` being the conversation's root post and `recipient` the handle to
+mention; the integration publishes it on the network. 5xx, 429 and network errors retry.
+"""
+
+import json
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+from pydantic import ValidationError
+
+from omniline.channels.base import (
+    AdapterContext,
+    BaseAdapter,
+    ChannelInfo,
+    HookRequest,
+    InboundBatch,
+    SendResult,
+)
+from omniline.channels.http_results import result_from_response, result_from_transport_error
+from omniline.channels.signing import SIGNATURE_HEADER, sign_body, signature_matches
+from omniline.channels.social.payload import SocialEvent, reply_body
+from omniline.kernel.errors import InvalidInput, MalformedInput, Unauthenticated
+from omniline.messages.normalized import OutboundMessage
+
+
+class SocialChannelAdapter(BaseAdapter):
+    kind = "social"
+
+    def validate_config(self, config: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(config) - {"webhook_url"}
+        if unknown:
+            raise InvalidInput(f"unknown config keys for a social channel: {', '.join(sorted(unknown))}")
+        url = config.get("webhook_url")
+        if url is None:
+            return {}  # listening only: replies fail visibly until a webhook_url is set
+        parsed = urlparse(str(url))
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise InvalidInput("webhook_url must be an http:// or https:// URL")
+        return {"webhook_url": str(url)}
+
+    def parse_hook(self, channel: ChannelInfo, request: HookRequest, context: AdapterContext) -> InboundBatch:
+        header = request.headers.get(SIGNATURE_HEADER.lower())
+        # compare_digest raises on non-ASCII text; such a header is simply wrong.
+        if header is not None and not header.isascii():
+            header = None
+        if not signature_matches(channel.secret, request.body, header):
+            raise Unauthenticated(f"missing or wrong {SIGNATURE_HEADER}", code="bad_signature")
+        if request.method != "POST" or request.subpath:
+            raise InvalidInput("a social channel accepts POST /hooks/{channel_id} only")
+        try:
+            event = SocialEvent.model_validate_json(request.body)
+        except ValidationError as error:
+            raise _invalid(error) from None
+        return InboundBatch([event.inbound(channel.id)])
+
+    def send(self, channel: ChannelInfo, message: OutboundMessage, context: AdapterContext) -> SendResult:
+        url = channel.config.get("webhook_url")
+        if not url:
+            return SendResult(ok=False, error="the channel has no webhook_url to deliver replies to")
+        body = reply_body(message)
+        if body is None:
+            return SendResult(ok=False, error=f"no social post to reply to for {message.recipient!r}")
+        raw = json.dumps(body, ensure_ascii=False).encode()
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            SIGNATURE_HEADER: sign_body(channel.secret, raw),
+            "X-Omniline-Delivery": str(message.message_id),
+        }
+        try:
+            response = context.http.post(url, content=raw, headers=headers)
+        except httpx.HTTPError as error:
+            return result_from_transport_error(error)
+        return result_from_response(response)
+
+
+def _invalid(error: ValidationError) -> InvalidInput:
+    if any(item["type"] == "json_invalid" for item in error.errors()):
+        return MalformedInput("the body is not valid JSON")
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in item['loc']) or 'body'}: {item['msg']}" for item in error.errors()
+    )
+    return InvalidInput(problems)

@@ -1,0 +1,1 @@
+"""The `telegram` channel: a Bot API webhook in, `sendMessage` out, signed `/start` deep links."""
