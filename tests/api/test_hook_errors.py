@@ -379,6 +379,24 @@ def test_malformed_signature_headers_are_a_401(
     assert row_counts(container) == before
 
 
+def test_a_signature_header_with_non_ascii_bytes_is_a_401(
+    world: ApiWorld, container: Container, client: TestClient
+) -> None:
+    # given a header the server decodes to non-ASCII characters
+    before = row_counts(container)
+
+    # when
+    response = client.post(
+        f"/hooks/{world.channel['id']}",
+        content=json.dumps(GOOD, ensure_ascii=False).encode(),
+        headers={"X-Omniline-Signature": "sha256=подпись".encode(), "Content-Type": "application/json"},
+    )
+
+    # then
+    assert_error(response, 401, "bad_signature")
+    assert row_counts(container) == before
+
+
 def test_a_bad_body_without_signature_is_refused_as_unsigned(
     world: ApiWorld, container: Container, client: TestClient
 ) -> None:
