@@ -10,11 +10,9 @@ and may link or merge customers. Outbound replies are POSTed to `config.webhook_
 same way, with `X-Omniline-Delivery` as an idempotency key for the receiver.
 """
 
-import json
 from typing import Any
 from urllib.parse import urlparse
 
-import httpx
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from omniline.channels.base import (
@@ -25,10 +23,10 @@ from omniline.channels.base import (
     InboundBatch,
     SendResult,
 )
-from omniline.channels.http_results import result_from_response, result_from_transport_error
-from omniline.channels.signing import SIGNATURE_HEADER, sign_body, signature_matches
+from omniline.channels.signed_webhook import body_problem, post_signed_json
+from omniline.channels.signing import SIGNATURE_HEADER, signature_matches
 from omniline.customers.identities import IdentityClaim
-from omniline.kernel.errors import InvalidInput, MalformedInput, Unauthenticated
+from omniline.kernel.errors import InvalidInput, Unauthenticated
 from omniline.messages.normalized import InboundMessage, OutboundMessage
 
 MAX_TEXT_LENGTH = 20_000
@@ -73,7 +71,7 @@ class ApiChannelAdapter(BaseAdapter):
         try:
             body = _InboundBody.model_validate_json(request.body)
         except ValidationError as error:
-            raise _invalid(error) from None
+            raise body_problem(error) from None
         claims = []
         for text in body.sender.identities:
             kind, separator, address = text.partition(":")
@@ -92,20 +90,7 @@ class ApiChannelAdapter(BaseAdapter):
         return InboundBatch([message])
 
     def send(self, channel: ChannelInfo, message: OutboundMessage, context: AdapterContext) -> SendResult:
-        url = channel.config.get("webhook_url")
-        if not url:
-            return SendResult(ok=False, error="the channel has no webhook_url to deliver replies to")
-        body = json.dumps(_outbound_body(message), ensure_ascii=False).encode()
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            SIGNATURE_HEADER: sign_body(channel.secret, body),
-            "X-Omniline-Delivery": str(message.message_id),
-        }
-        try:
-            response = context.http.post(url, content=body, headers=headers)
-        except httpx.HTTPError as error:
-            return result_from_transport_error(error)
-        return result_from_response(response)
+        return post_signed_json(channel, message, _outbound_body(message), context)
 
 
 def _outbound_body(message: OutboundMessage) -> dict[str, Any]:
@@ -120,12 +105,3 @@ def _outbound_body(message: OutboundMessage) -> dict[str, Any]:
         "text": message.text,
         "sent_at": message.sent_at.isoformat(),
     }
-
-
-def _invalid(error: ValidationError) -> InvalidInput:
-    problems = "; ".join(
-        f"{'.'.join(str(part) for part in item['loc']) or 'body'}: {item['msg']}" for item in error.errors()
-    )
-    if any(item["type"] == "json_invalid" for item in error.errors()):
-        return MalformedInput(f"the body is not valid JSON: {problems}")
-    return InvalidInput(problems)

@@ -9,11 +9,9 @@ as an idempotency key, as `{"network", "in_reply_to", "recipient", "text", "mess
 mention; the integration publishes it on the network. 5xx, 429 and network errors retry.
 """
 
-import json
 from typing import Any
 from urllib.parse import urlparse
 
-import httpx
 from pydantic import ValidationError
 
 from omniline.channels.base import (
@@ -24,10 +22,10 @@ from omniline.channels.base import (
     InboundBatch,
     SendResult,
 )
-from omniline.channels.http_results import result_from_response, result_from_transport_error
-from omniline.channels.signing import SIGNATURE_HEADER, sign_body, signature_matches
+from omniline.channels.signed_webhook import body_problem, post_signed_json
+from omniline.channels.signing import SIGNATURE_HEADER, signature_matches
 from omniline.channels.social.payload import SocialEvent, reply_body
-from omniline.kernel.errors import InvalidInput, MalformedInput, Unauthenticated
+from omniline.kernel.errors import InvalidInput, Unauthenticated
 from omniline.messages.normalized import OutboundMessage
 
 
@@ -58,33 +56,11 @@ class SocialChannelAdapter(BaseAdapter):
         try:
             event = SocialEvent.model_validate_json(request.body)
         except ValidationError as error:
-            raise _invalid(error) from None
+            raise body_problem(error) from None
         return InboundBatch([event.inbound(channel.id)])
 
     def send(self, channel: ChannelInfo, message: OutboundMessage, context: AdapterContext) -> SendResult:
-        url = channel.config.get("webhook_url")
-        if not url:
-            return SendResult(ok=False, error="the channel has no webhook_url to deliver replies to")
         body = reply_body(message)
         if body is None:
             return SendResult(ok=False, error=f"no social post to reply to for {message.recipient!r}")
-        raw = json.dumps(body, ensure_ascii=False).encode()
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            SIGNATURE_HEADER: sign_body(channel.secret, raw),
-            "X-Omniline-Delivery": str(message.message_id),
-        }
-        try:
-            response = context.http.post(url, content=raw, headers=headers)
-        except httpx.HTTPError as error:
-            return result_from_transport_error(error)
-        return result_from_response(response)
-
-
-def _invalid(error: ValidationError) -> InvalidInput:
-    if any(item["type"] == "json_invalid" for item in error.errors()):
-        return MalformedInput("the body is not valid JSON")
-    problems = "; ".join(
-        f"{'.'.join(str(part) for part in item['loc']) or 'body'}: {item['msg']}" for item in error.errors()
-    )
-    return InvalidInput(problems)
+        return post_signed_json(channel, message, body, context)
