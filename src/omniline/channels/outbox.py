@@ -134,7 +134,9 @@ def apply_provider_report(
 ) -> bool:
     """A provider's later word on a send (delivered, or failed after all: a bounce, an undeliverable
     SMS). Returns True when the delivery became failed by it."""
-    delivery.provider_status = provider_status[:30]
+    # Providers' reports can arrive out of order: a late "sent" must not hide an earlier "delivered".
+    if not (outcome == "sent" and delivery.provider_status == "delivered"):
+        delivery.provider_status = provider_status[:30]
     delivery.updated_at = now
     if outcome == "failed" and delivery.status != "failed":
         delivery.status = "failed"

@@ -88,12 +88,29 @@ def channel_info(channel: Channel, region: str) -> ChannelInfo:
     )
 
 
+# Config values people should not read back: provider credentials and tokens.
+SECRET_CONFIG_WORDS = ("secret", "token", "password", "key", "auth")
+
+
+def masked_config(config: dict[str, Any]) -> dict[str, Any]:
+    """The config with credentials replaced by a mask, at any depth (e.g. smtp.password)."""
+    masked: dict[str, Any] = {}
+    for name, value in config.items():
+        if isinstance(value, dict):
+            masked[name] = masked_config(value)
+        elif value and any(word in name.lower() for word in SECRET_CONFIG_WORDS):
+            masked[name] = "********"
+        else:
+            masked[name] = value
+    return masked
+
+
 def channel_view(channel: Channel, *, base_url: str, with_secret: bool = False) -> dict[str, Any]:
     view: dict[str, Any] = {
         "id": str(channel.id),
         "kind": channel.kind,
         "name": channel.name,
-        "config": channel.config,
+        "config": masked_config(channel.config),
         "webhook_url": f"{base_url}/hooks/{channel.id}",
         "is_active": channel.is_active,
         "created_at": channel.created_at.isoformat(),

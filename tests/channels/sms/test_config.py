@@ -1,10 +1,12 @@
 """Creating an sms channel: the config is checked, the API base URL defaults to Twilio's."""
 
+import uuid
 from typing import Any
 
 import pytest
 
 from omniline.bootstrap import Container
+from omniline.channels.models import Channel
 from tests.channels.sms.support import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER
 from tests.support import ApiWorld, row_counts
 
@@ -17,11 +19,18 @@ def create(world: ApiWorld, config: dict[str, Any]) -> Any:
     )
 
 
-def test_a_channel_with_the_three_keys_gets_twilios_api(world: ApiWorld) -> None:
+def test_a_channel_with_the_three_keys_gets_twilios_api(world: ApiWorld, container: Container) -> None:
     response = create(world, GOOD)
 
     assert response.status_code == 201, response.text
-    assert response.json()["config"] == GOOD | {"api_base_url": "https://api.twilio.com"}
+    # people see the credential masked; the channel keeps it to sign and call Twilio
+    assert response.json()["config"] == GOOD | {
+        "api_base_url": "https://api.twilio.com",
+        "auth_token": "********",
+    }
+    with container.uow() as uow:
+        stored = uow.session.get_one(Channel, uuid.UUID(response.json()["id"])).config
+    assert stored == GOOD | {"api_base_url": "https://api.twilio.com"}
 
 
 def test_the_api_base_url_is_a_setting(world: ApiWorld) -> None:

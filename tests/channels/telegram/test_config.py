@@ -21,9 +21,10 @@ def test_a_good_config_is_stored_with_the_default_api(world: ApiWorld) -> None:
     response = add(world, {"bot_token": BOT_TOKEN, "secret_token": SECRET_TOKEN})
 
     assert response.status_code == 201, response.text
+    # people see the credentials masked
     assert response.json()["config"] == {
-        "bot_token": BOT_TOKEN,
-        "secret_token": SECRET_TOKEN,
+        "bot_token": "********",
+        "secret_token": "********",
         "api_base_url": "https://api.telegram.org",
     }
 
