@@ -9,14 +9,11 @@ fail visibly instead of reaching the internet with made-up credentials.
 
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from omniline.accounts.models import Tenant
 from omniline.bootstrap import Container
 from omniline.channels.base import InboundBatch
-from omniline.channels.models import Channel
-from omniline.channels.service import channel_info, create_channel
 from omniline.channels.sms.parsing import inbound_sms
+from omniline.demo.setup import ensure_demo_channel
 from omniline.pipeline.ingest import ingest_message
 
 CHANNEL_NAME = "SMS +1 500 555 0006"
@@ -34,28 +31,18 @@ HISTORY = (
 def load_sms_demo(container: Container, tenant: Tenant) -> int:
     """Create the demo SMS channel once and replay its texts; returns the new messages stored."""
     now = container.clock()
-    with container.uow() as uow:
-        channel = uow.session.scalar(
-            select(Channel).where(Channel.tenant_id == tenant.id, Channel.name == CHANNEL_NAME)
-        )
-        if channel is None:
-            channel = create_channel(
-                uow.session,
-                container.channels,
-                tenant_id=tenant.id,
-                kind="sms",
-                name=CHANNEL_NAME,
-                config={
-                    "account_sid": ACCOUNT_SID,
-                    "auth_token": "demo-auth-token-not-real",
-                    "from_number": "+15005550006",
-                    "api_base_url": f"{container.settings.base_url}/demo/sms-provider",
-                },
-                actor="demo",
-            )
-            uow.session.flush()
-        info = channel_info(channel, tenant.default_region)
-        uow.commit()
+    info = ensure_demo_channel(
+        container,
+        tenant,
+        kind="sms",
+        name=CHANNEL_NAME,
+        config={
+            "account_sid": ACCOUNT_SID,
+            "auth_token": "demo-auth-token-not-real",
+            "from_number": "+15005550006",
+            "api_base_url": f"{container.settings.base_url}/demo/sms-provider",
+        },
+    )
     adapter = container.channels.get("sms")
     created = 0
     for sid, hours_ago, sender, body in HISTORY:

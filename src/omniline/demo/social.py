@@ -9,13 +9,10 @@ go to the development stand-in webhook (`/demo/app-webhook`), which checks the s
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from omniline.accounts.models import Tenant
 from omniline.bootstrap import Container
-from omniline.channels.models import Channel
-from omniline.channels.service import channel_info, create_channel
 from omniline.channels.social.payload import SocialEvent
+from omniline.demo.setup import ensure_demo_channel
 from omniline.pipeline.ingest import ingest_message
 
 CHANNEL_NAME = "Social listening / Соцсети / 社交媒体"
@@ -66,23 +63,13 @@ HISTORY: tuple[tuple[float, dict[str, Any]], ...] = (
 def load_social_demo(container: Container, tenant: Tenant) -> int:
     """Create the demo listening channel once and replay its posts; the number of new messages."""
     now = container.clock()
-    with container.uow() as uow:
-        channel = uow.session.scalar(
-            select(Channel).where(Channel.tenant_id == tenant.id, Channel.name == CHANNEL_NAME)
-        )
-        if channel is None:
-            channel = create_channel(
-                uow.session,
-                container.channels,
-                tenant_id=tenant.id,
-                kind="social",
-                name=CHANNEL_NAME,
-                config={"webhook_url": f"{container.settings.base_url}/demo/app-webhook"},
-                actor="demo",
-            )
-            uow.session.flush()
-        info = channel_info(channel, tenant.default_region)
-        uow.commit()
+    info = ensure_demo_channel(
+        container,
+        tenant,
+        kind="social",
+        name=CHANNEL_NAME,
+        config={"webhook_url": f"{container.settings.base_url}/demo/app-webhook"},
+    )
     created = 0
     for hours_ago, fields in HISTORY:
         moment = now - timedelta(hours=hours_ago)

@@ -10,14 +10,11 @@ again stores nothing new. (The bot token is not a real one: replies to it fail, 
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from omniline.accounts.models import Tenant
 from omniline.bootstrap import Container
-from omniline.channels.models import Channel
-from omniline.channels.service import channel_info, create_channel
 from omniline.channels.telegram.parsing import parse_update
 from omniline.channels.telegram.updates import Update
+from omniline.demo.setup import ensure_demo_channel
 from omniline.pipeline.ingest import ingest_message
 
 CHANNEL_NAME = "Telegram bot / Телеграм-бот"
@@ -55,23 +52,7 @@ HISTORY: tuple[tuple[int, float, dict[str, Any]], ...] = (
 def load_telegram_demo(container: Container, tenant: Tenant) -> int:
     """Create the demo bot's channel once and replay Anna's updates; the number of new messages."""
     now = container.clock()
-    with container.uow() as uow:
-        channel = uow.session.scalar(
-            select(Channel).where(Channel.tenant_id == tenant.id, Channel.name == CHANNEL_NAME)
-        )
-        if channel is None:
-            channel = create_channel(
-                uow.session,
-                container.channels,
-                tenant_id=tenant.id,
-                kind="telegram",
-                name=CHANNEL_NAME,
-                config=CONFIG,
-                actor="demo",
-            )
-            uow.session.flush()
-        info = channel_info(channel, tenant.default_region)
-        uow.commit()
+    info = ensure_demo_channel(container, tenant, kind="telegram", name=CHANNEL_NAME, config=CONFIG)
     created = 0
     for update_id, hours_ago, fields in HISTORY:
         moment = now - timedelta(hours=hours_ago)

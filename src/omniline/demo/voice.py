@@ -9,14 +9,11 @@ loading again stores nothing new.
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from omniline.accounts.models import Tenant
 from omniline.bootstrap import Container
-from omniline.channels.models import Channel
-from omniline.channels.service import channel_info, create_channel
 from omniline.channels.voice.events import call_event, ivr_meta
 from omniline.customers.identities import normalise_phone
+from omniline.demo.setup import ensure_demo_channel
 from omniline.pipeline.ingest import ingest_message
 
 CHANNEL_NAME = "Phone (PBX) / Телефон"
@@ -67,23 +64,7 @@ CALLS: tuple[tuple[str, str, tuple[tuple[str, int, dict[str, Any]], ...]], ...] 
 def load_voice_demo(container: Container, tenant: Tenant) -> int:
     """Create the demo PBX channel once and replay its calls; returns the new messages stored."""
     now = container.clock()
-    with container.uow() as uow:
-        channel = uow.session.scalar(
-            select(Channel).where(Channel.tenant_id == tenant.id, Channel.name == CHANNEL_NAME)
-        )
-        if channel is None:
-            channel = create_channel(
-                uow.session,
-                container.channels,
-                tenant_id=tenant.id,
-                kind="voice",
-                name=CHANNEL_NAME,
-                config=CONFIG,
-                actor="demo",
-            )
-            uow.session.flush()
-        info = channel_info(channel, tenant.default_region)
-        uow.commit()
+    info = ensure_demo_channel(container, tenant, kind="voice", name=CHANNEL_NAME, config=CONFIG)
     created = 0
     for call_id, caller, events in CALLS:
         number = normalise_phone(caller, region=tenant.default_region)

@@ -11,13 +11,10 @@ stores nothing new.
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from omniline.accounts.models import Tenant
 from omniline.bootstrap import Container
-from omniline.channels.models import Channel
-from omniline.channels.service import channel_info, create_channel
 from omniline.channels.webchat.service import Visitor, visitor_inbound
+from omniline.demo.setup import ensure_demo_channel
 from omniline.pipeline.ingest import ingest_message
 
 CHANNEL_NAME = "Site chat / Чат на сайте / 网站聊天"
@@ -38,23 +35,13 @@ def load_webchat_demo(container: Container, tenant: Tenant) -> int:
     now = container.clock()
     base = container.settings.base_url
     origins = sorted({base, base.replace("127.0.0.1", "localhost")})
-    with container.uow() as uow:
-        channel = uow.session.scalar(
-            select(Channel).where(Channel.tenant_id == tenant.id, Channel.name == CHANNEL_NAME)
-        )
-        if channel is None:
-            channel = create_channel(
-                uow.session,
-                container.channels,
-                tenant_id=tenant.id,
-                kind="webchat",
-                name=CHANNEL_NAME,
-                config={"allowed_origins": origins, "greeting": GREETING},
-                actor="demo",
-            )
-            uow.session.flush()
-        info = channel_info(channel, tenant.default_region)
-        uow.commit()
+    info = ensure_demo_channel(
+        container,
+        tenant,
+        kind="webchat",
+        name=CHANNEL_NAME,
+        config={"allowed_origins": origins, "greeting": GREETING},
+    )
     created = 0
     for external_id, visitor_id, app_user, name, text, hours_ago in HISTORY:
         moment = now - timedelta(hours=hours_ago)

@@ -8,13 +8,10 @@ loading again stores nothing new.
 import dataclasses
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from omniline.accounts.models import Tenant
 from omniline.bootstrap import Container
-from omniline.channels.models import Channel
-from omniline.channels.service import channel_info, create_channel
 from omniline.channels.wechat.inbound import inbound_message
+from omniline.demo.setup import ensure_demo_channel
 from omniline.pipeline.ingest import ingest_message
 
 CHANNEL_NAME = "WeChat Official Account / 微信公众号"
@@ -59,23 +56,7 @@ HISTORY: tuple[tuple[str, int, dict[str, str]], ...] = (
 def load_wechat_demo(container: Container, tenant: Tenant) -> int:
     """Create the demo WeChat channel once and replay the follower's history; new messages stored."""
     now = container.clock()
-    with container.uow() as uow:
-        channel = uow.session.scalar(
-            select(Channel).where(Channel.tenant_id == tenant.id, Channel.name == CHANNEL_NAME)
-        )
-        if channel is None:
-            channel = create_channel(
-                uow.session,
-                container.channels,
-                tenant_id=tenant.id,
-                kind="wechat",
-                name=CHANNEL_NAME,
-                config=CONFIG,
-                actor="demo",
-            )
-            uow.session.flush()
-        info = channel_info(channel, tenant.default_region)
-        uow.commit()
+    info = ensure_demo_channel(container, tenant, kind="wechat", name=CHANNEL_NAME, config=CONFIG)
     created = 0
     for external_id, hours_ago, fields in HISTORY:
         moment = now - timedelta(hours=hours_ago)
