@@ -1,6 +1,7 @@
 """Test helpers: build a tenant with people and a channel, sign and post app messages, count rows."""
 
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from omniline.accounts.service import create_tenant, create_user
 from omniline.bootstrap import Container
 from omniline.channels.signing import sign_body
+from omniline.channels.tasks import send_due_deliveries
 from omniline.db.base import Base
 
 PASSWORD = "correct-horse-battery"
@@ -88,3 +90,18 @@ def row_counts(container: Container) -> dict[str, int]:
             table.name: int(connection.execute(select(func.count()).select_from(table)).scalar_one())
             for table in Base.metadata.sorted_tables
         }
+
+
+def drain_outbox(container: Container, *, until: float = 5.0) -> None:
+    """Run the outbox until nothing is pending (retry delays in tests are milliseconds)."""
+    deadline = time.monotonic() + until
+    while time.monotonic() < deadline:
+        send_due_deliveries(container)
+        with container.engine.connect() as connection:
+            pending = connection.exec_driver_sql(
+                "SELECT count(*) FROM deliveries WHERE status IN ('pending', 'sending')"
+            ).scalar_one()
+        if not pending:
+            return
+        time.sleep(0.02)
+    raise AssertionError("the outbox did not settle")

@@ -2,30 +2,13 @@
 webhook fails transiently, and visible as failed when it never succeeds."""
 
 import json
-import time
 
 from fastapi.testclient import TestClient
 
 from omniline.bootstrap import Container
 from omniline.channels.signing import sign_body
-from omniline.channels.tasks import send_due_deliveries
-from tests.support import ApiWorld, app_message, make_world
+from tests.support import ApiWorld, app_message, drain_outbox, make_world
 from tests.webhook_receiver import webhook_receiver
-
-
-def _drain_outbox(container: Container, *, until: float = 5.0) -> None:
-    """Run the outbox until nothing is pending (the retry delays in tests are milliseconds)."""
-    deadline = time.monotonic() + until
-    while time.monotonic() < deadline:
-        send_due_deliveries(container)
-        with container.engine.connect() as connection:
-            pending = connection.exec_driver_sql(
-                "SELECT count(*) FROM deliveries WHERE status IN ('pending', 'sending')"
-            ).scalar_one()
-        if not pending:
-            return
-        time.sleep(0.02)
-    raise AssertionError("the outbox did not settle")
 
 
 def _reply(world: ApiWorld, text: str) -> dict[str, object]:
@@ -48,7 +31,7 @@ def test_reply_is_retried_until_the_webhook_accepts_it(container: Container, cli
         # when the agent replies and the outbox runs
         reply = _reply(world, "Заказ приедет завтра. 明天到。")
         assert reply["delivery"]["status"] == "pending"  # type: ignore[index]
-        _drain_outbox(container)
+        drain_outbox(container)
 
         # then the webhook got the same signed reply three times, and the last one was accepted
         assert len(receiver.received) == 3
@@ -73,7 +56,7 @@ def test_reply_that_never_gets_through_is_failed_and_visible(
     with webhook_receiver([503]) as receiver:
         world = make_world(container, client, slug="acme", webhook_url=receiver.url)
         reply = _reply(world, "Ответ")
-        _drain_outbox(container)
+        drain_outbox(container)
         assert len(receiver.received) == container.settings.outbox_max_attempts
 
     failed = client.get("/api/v1/deliveries", params={"status": "failed"}, headers=world.agent_headers).json()
@@ -90,7 +73,7 @@ def test_a_client_error_from_the_webhook_is_not_retried(container: Container, cl
     with webhook_receiver([400]) as receiver:
         world = make_world(container, client, slug="acme", webhook_url=receiver.url)
         reply = _reply(world, "Ответ")
-        _drain_outbox(container)
+        drain_outbox(container)
         assert len(receiver.received) == 1
 
     delivery = client.get(f"/api/v1/deliveries/{reply['delivery']['id']}", headers=world.agent_headers).json()  # type: ignore[index]
@@ -102,12 +85,12 @@ def test_a_failed_delivery_can_be_retried_by_hand(container: Container, client: 
     with webhook_receiver([400, 200]) as receiver:
         world = make_world(container, client, slug="acme", webhook_url=receiver.url)
         reply = _reply(world, "Ответ")
-        _drain_outbox(container)
+        drain_outbox(container)
         delivery_id = reply["delivery"]["id"]  # type: ignore[index]
 
         response = client.post(f"/api/v1/deliveries/{delivery_id}/retry", headers=world.agent_headers)
         assert response.status_code == 200
-        _drain_outbox(container)
+        drain_outbox(container)
 
         assert len(receiver.received) == 2
     delivery = client.get(f"/api/v1/deliveries/{delivery_id}", headers=world.agent_headers).json()
@@ -118,7 +101,7 @@ def test_a_failed_delivery_can_be_retried_by_hand(container: Container, client: 
 
 def test_reply_on_a_channel_without_webhook_fails_visibly(world: ApiWorld, container: Container) -> None:
     reply = _reply(world, "Ответ")
-    _drain_outbox(container)
+    drain_outbox(container)
     delivery = world.client.get(
         f"/api/v1/deliveries/{reply['delivery']['id']}", headers=world.agent_headers
     ).json()  # type: ignore[index]

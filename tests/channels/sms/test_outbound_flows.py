@@ -2,12 +2,10 @@
 and delivery-status callbacks updating the delivery."""
 
 import base64
-import time
 from typing import Any
 from urllib.parse import parse_qs
 
 from omniline.bootstrap import Container
-from omniline.channels.tasks import send_due_deliveries
 from tests.channels.sms.support import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -18,23 +16,9 @@ from tests.channels.sms.support import (
     sms_config,
 )
 from tests.channels.sms.twilio_api import Reply, fixture, twilio_api
-from tests.support import ApiWorld
+from tests.support import ApiWorld, drain_outbox
 
 SID = "SMa1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6"  # in message_created.json and the status fixtures
-
-
-def drain_outbox(container: Container, *, until: float = 5.0) -> None:
-    deadline = time.monotonic() + until
-    while time.monotonic() < deadline:
-        send_due_deliveries(container)
-        with container.engine.connect() as connection:
-            pending = connection.exec_driver_sql(
-                "SELECT count(*) FROM deliveries WHERE status IN ('pending', 'sending')"
-            ).scalar_one()
-        if not pending:
-            return
-        time.sleep(0.02)
-    raise AssertionError("the outbox did not settle")
 
 
 def reply(sms: TwilioChannel, text: str, inbound: str = "inbound_sms_ru.json") -> dict[str, Any]:

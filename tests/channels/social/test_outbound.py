@@ -2,31 +2,15 @@
 fails transiently, failed and visible when it refuses."""
 
 import json
-import time
 from typing import Any
 
 import pytest
 
 from omniline.bootstrap import Container
 from omniline.channels.signing import sign_body
-from omniline.channels.tasks import send_due_deliveries
 from tests.channels.social.conftest import SocialWorld, add_social_channel, fixture
-from tests.support import ApiWorld, row_counts
+from tests.support import ApiWorld, drain_outbox, row_counts
 from tests.webhook_receiver import webhook_receiver
-
-
-def drain_outbox(container: Container, *, until: float = 5.0) -> None:
-    deadline = time.monotonic() + until
-    while time.monotonic() < deadline:
-        send_due_deliveries(container)
-        with container.engine.connect() as connection:
-            pending = connection.exec_driver_sql(
-                "SELECT count(*) FROM deliveries WHERE status IN ('pending', 'sending')"
-            ).scalar_one()
-        if not pending:
-            return
-        time.sleep(0.02)
-    raise AssertionError("the outbox did not settle")
 
 
 def social_world(world: ApiWorld, webhook_url: str | None) -> SocialWorld:

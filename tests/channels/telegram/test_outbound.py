@@ -2,7 +2,6 @@
 server errors, failed at once when the user blocked the bot."""
 
 import dataclasses
-import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -11,26 +10,12 @@ from sqlalchemy import select
 
 from omniline.bootstrap import Container
 from omniline.channels.models import Delivery
-from omniline.channels.tasks import send_due_deliveries
 from omniline.channels.telegram.adapter import TelegramChannelAdapter
 from omniline.channels.telegram.outbound import split_text
 from omniline.messages.normalized import OutboundMessage
 from tests.channels.telegram.bot_api import BOT_TOKEN, fixture
 from tests.channels.telegram.conftest import TelegramWorld
-
-
-def drain_outbox(container: Container, *, until: float = 5.0) -> None:
-    deadline = time.monotonic() + until
-    while time.monotonic() < deadline:
-        send_due_deliveries(container)
-        with container.engine.connect() as connection:
-            pending = connection.exec_driver_sql(
-                "SELECT count(*) FROM deliveries WHERE status IN ('pending', 'sending')"
-            ).scalar_one()
-        if not pending:
-            return
-        time.sleep(0.02)
-    raise AssertionError("the outbox did not settle")
+from tests.support import drain_outbox
 
 
 def reply(telegram: TelegramWorld, text: str) -> dict[str, Any]:

@@ -4,13 +4,11 @@ into retried and failed-for-good."""
 
 import json
 import socket
-import time
 from typing import Any
 
 import pytest
 
 from omniline.bootstrap import Container
-from omniline.channels.tasks import send_due_deliveries
 from tests.channels.wechat.support import (
     APP_ID,
     APP_SECRET,
@@ -23,24 +21,10 @@ from tests.channels.wechat.support import (
     plain_config,
     post_plain,
 )
-from tests.support import ApiWorld
+from tests.support import ApiWorld, drain_outbox
 
 OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
 REPLY = "您好！订单 88417 的付款已确认，状态已更新。Спасибо за ожидание!"
-
-
-def drain_outbox(container: Container, *, until: float = 5.0) -> None:
-    deadline = time.monotonic() + until
-    while time.monotonic() < deadline:
-        send_due_deliveries(container)
-        with container.engine.connect() as connection:
-            pending = connection.exec_driver_sql(
-                "SELECT count(*) FROM deliveries WHERE status IN ('pending', 'sending')"
-            ).scalar_one()
-        if not pending:
-            return
-        time.sleep(0.02)
-    raise AssertionError("the outbox did not settle")
 
 
 def follower_writes(world: ApiWorld, api_base_url: str) -> str:
