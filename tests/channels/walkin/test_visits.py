@@ -4,9 +4,9 @@ as the online channels."""
 from typing import Any
 
 import pytest
-from tests.support import ApiWorld, app_message, row_counts
 
 from omniline.bootstrap import Container
+from tests.support import ApiWorld, app_message, row_counts
 
 
 @pytest.fixture
