@@ -14,10 +14,12 @@ from omniline.channels.background import background_services
 from omniline.channels.hooks import router as hooks_router
 from omniline.channels.routes import router as channels_router
 from omniline.channels.walkin.routes import router as visits_router
+from omniline.channels.webchat.routes import router as webchat_router
 from omniline.conversations.api import router as conversations_router
 from omniline.customers.api import router as customers_router
 from omniline.demo.receiver import router as demo_receiver_router
 from omniline.realtime.ws import router as ws_router
+from omniline.routing.api import router as tasks_router
 from omniline.web.errors import install_error_handlers
 from omniline.web.health import router as health_router
 from omniline.web.limits import BodySizeLimit
@@ -57,7 +59,9 @@ def create_app(container: Container | None = None, *, run_workers: bool = True) 
         customers_router,
         conversations_router,
         cases_router,
+        tasks_router,
         visits_router,
+        webchat_router,
         ws_router,
     ):
         app.include_router(router)

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     default_phone_region: str = "RU"
     files_dir: str = "var/files"
     max_file_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    # The built-in SMTP listener for email channels; off unless a port is set.
+    smtp_port: int | None = Field(default=None, ge=0, le=65535)
+    smtp_host: str = "127.0.0.1"
+    imap_poll_seconds: float = Field(default=60.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> "Settings":

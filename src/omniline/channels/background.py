@@ -12,6 +12,9 @@ BackgroundService = Callable[["Container"], Coroutine[Any, Any, None]]
 
 def background_services() -> list[BackgroundService]:
     """Every service to start with `omniline serve`, outbox worker first."""
+    from omniline.channels.email.imap import run_imap_polling
+    from omniline.channels.email.listener import run_smtp_listener
     from omniline.channels.tasks import run_outbox_worker
+    from omniline.channels.webchat.hub import run_webchat_fanout
 
-    return [run_outbox_worker]
+    return [run_outbox_worker, run_webchat_fanout, run_smtp_listener, run_imap_polling]

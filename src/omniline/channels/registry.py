@@ -2,7 +2,14 @@
 
 from omniline.channels.api.adapter import ApiChannelAdapter
 from omniline.channels.base import ChannelAdapter
+from omniline.channels.email.adapter import EmailChannelAdapter
+from omniline.channels.sms.adapter import SmsChannelAdapter
+from omniline.channels.social.adapter import SocialChannelAdapter
+from omniline.channels.telegram.adapter import TelegramChannelAdapter
+from omniline.channels.voice.adapter import VoiceChannelAdapter
 from omniline.channels.walkin.adapter import WalkinChannelAdapter
+from omniline.channels.webchat.adapter import WebchatChannelAdapter
+from omniline.channels.wechat.adapter import WeChatChannelAdapter
 from omniline.kernel.errors import InvalidInput
 
 # Every kind the design names; the ones without an adapter yet are refused with a clear message.
@@ -27,4 +34,16 @@ class ChannelRegistry:
 
 
 def default_registry() -> ChannelRegistry:
-    return ChannelRegistry([ApiChannelAdapter(), WalkinChannelAdapter()])
+    return ChannelRegistry(
+        [
+            EmailChannelAdapter(),
+            SmsChannelAdapter(),
+            VoiceChannelAdapter(),
+            ApiChannelAdapter(),
+            WalkinChannelAdapter(),
+            WebchatChannelAdapter(),
+            WeChatChannelAdapter(),
+            TelegramChannelAdapter(),
+            SocialChannelAdapter(),
+        ]
+    )

@@ -2,7 +2,7 @@
 
 import typer
 
-from omniline.cli import channels, db, demo, users
+from omniline.cli import channels, db, demo, telegram, users
 from omniline.cli.serve import serve
 
 app = typer.Typer(
@@ -18,3 +18,4 @@ app.add_typer(users.tenant_app, name="tenant")
 app.add_typer(users.user_app, name="user")
 app.add_typer(users.token_app, name="token")
 app.add_typer(channels.app, name="channel")
+app.add_typer(telegram.app, name="telegram")

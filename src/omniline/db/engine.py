@@ -37,6 +37,8 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; the WAL survives crashes
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages per connection: fewer reads
+        cursor.execute("PRAGMA mmap_size=268435456")  # read through a memory map, not read() calls
         cursor.close()
 
     @event.listens_for(engine, "begin")

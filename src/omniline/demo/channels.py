@@ -8,8 +8,17 @@ from collections.abc import Callable
 
 from omniline.accounts.models import Tenant
 from omniline.bootstrap import Container
+from omniline.demo.email import load_email_demo
+from omniline.demo.sms import load_sms_demo
+from omniline.demo.social import load_social_demo
+from omniline.demo.telegram import load_telegram_demo
+from omniline.demo.voice import load_voice_demo
+from omniline.demo.webchat import load_webchat_demo
+from omniline.demo.wechat import load_wechat_demo
 
 # (container, demo tenant) → number of new messages stored
 ChannelDemo = Callable[[Container, Tenant], int]
 
-CHANNEL_DEMOS: list[ChannelDemo] = []
+CHANNEL_DEMOS: list[ChannelDemo] = [load_wechat_demo, load_telegram_demo, load_social_demo, load_webchat_demo]
+CHANNEL_DEMOS += [load_sms_demo, load_voice_demo]
+CHANNEL_DEMOS += [load_email_demo]
