@@ -23,11 +23,13 @@ demo: migrate
 
 # The built-in SMTP listener's port for `make run` only (mail to support@demo.omniline.local lands there).
 run: export OMNILINE_SMTP_PORT ?= 2525
+# …and a development-only SMTP server that catches the demo's outgoing mail (GET /demo/mailbox).
+run: export OMNILINE_DEMO_MAILBOX_PORT ?= 2526
 
 ## run: set up, migrate var/omniline.db, load the demo tenant and serve on http://127.0.0.1:8000
 run: demo
 	@echo "log in: POST /api/v1/auth/token {\"email\": \"agent1@demo.omniline.local\", \"password\": \"demo-agent-pass\"}"
-	@echo "mail: SMTP on 127.0.0.1:$(OMNILINE_SMTP_PORT), to support@demo.omniline.local"
+	@echo "mail: SMTP on 127.0.0.1:$(OMNILINE_SMTP_PORT), to support@demo.omniline.local; replies caught at /demo/mailbox"
 	$(BIN)/omniline serve
 
 # Real servers the tests talk to: Dovecot (IMAP) and Chromium (the web chat widget in a browser).

@@ -17,6 +17,7 @@ from omniline.channels.walkin.routes import router as visits_router
 from omniline.channels.webchat.routes import router as webchat_router
 from omniline.conversations.api import router as conversations_router
 from omniline.customers.api import router as customers_router
+from omniline.demo.mail_catcher import router as demo_mailbox_router
 from omniline.demo.receiver import router as demo_receiver_router
 from omniline.realtime.ws import router as ws_router
 from omniline.routing.api import router as tasks_router
@@ -67,5 +68,6 @@ def create_app(container: Container | None = None, *, run_workers: bool = True) 
         app.include_router(router)
     if container.settings.environment == "development":
         app.include_router(demo_receiver_router)
+        app.include_router(demo_mailbox_router)
     app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes)
     return app

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     smtp_port: int | None = Field(default=None, ge=0, le=65535)
     smtp_host: str = "127.0.0.1"
     imap_poll_seconds: float = Field(default=60.0, gt=0)
+    # Development only: an SMTP server that catches the demo's outgoing mail (GET /demo/mailbox).
+    demo_mailbox_port: int | None = Field(default=None, ge=1, le=65535)
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> "Settings":

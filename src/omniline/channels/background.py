@@ -16,5 +16,6 @@ def background_services() -> list[BackgroundService]:
     from omniline.channels.email.listener import run_smtp_listener
     from omniline.channels.tasks import run_outbox_worker
     from omniline.channels.webchat.hub import run_webchat_fanout
+    from omniline.demo.mail_catcher import run_demo_mail_catcher
 
-    return [run_outbox_worker, run_webchat_fanout, run_smtp_listener, run_imap_polling]
+    return [run_outbox_worker, run_webchat_fanout, run_smtp_listener, run_imap_polling, run_demo_mail_catcher]

@@ -6,13 +6,10 @@ as the SMTP listener. Its Message-ID is fixed, so loading again stores nothing n
 
 from email.message import EmailMessage
 
-from sqlalchemy import select
-
 from omniline.accounts.models import Tenant
 from omniline.bootstrap import Container
 from omniline.channels.email.receiving import receive_mail
-from omniline.channels.models import Channel
-from omniline.channels.service import channel_info, create_channel
+from omniline.demo.setup import ensure_demo_channel
 
 CHANNEL_NAME = "Support mailbox / Почта поддержки"
 ADDRESS = "support@demo.omniline.local"
@@ -34,22 +31,14 @@ def _demo_mail() -> bytes:
 
 def load_email_demo(container: Container, tenant: Tenant) -> int:
     """Create the demo mailbox once and receive Anna's mail; the number of new messages."""
-    with container.uow() as uow:
-        channel = uow.session.scalar(
-            select(Channel).where(Channel.tenant_id == tenant.id, Channel.name == CHANNEL_NAME)
-        )
-        if channel is None:
-            channel = create_channel(
-                uow.session,
-                container.channels,
-                tenant_id=tenant.id,
-                kind="email",
-                name=CHANNEL_NAME,
-                config={"address": ADDRESS},
-                actor="demo",
-            )
-            uow.session.flush()
-        info = channel_info(channel, tenant.default_region)
-        uow.commit()
+    info = ensure_demo_channel(container, tenant, kind="email", name=CHANNEL_NAME, config=_config(container))
     results = receive_mail(container, info, _demo_mail())
     return sum(1 for result in results if not result.duplicate)
+
+
+def _config(container: Container) -> dict[str, object]:
+    """The mailbox; with the demo mail catcher running (make run), replies are sent there."""
+    port = container.settings.demo_mailbox_port
+    if port is None:
+        return {"address": ADDRESS}
+    return {"address": ADDRESS, "smtp": {"host": "127.0.0.1", "port": port, "tls": "none"}}
