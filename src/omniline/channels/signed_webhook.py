@@ -3,6 +3,7 @@ listening integration): signed JSON replies to a configured webhook, and pydanti
 
 import json
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 from pydantic import ValidationError
@@ -12,6 +13,22 @@ from omniline.channels.http_results import result_from_response, result_from_tra
 from omniline.channels.signing import SIGNATURE_HEADER, sign_body
 from omniline.kernel.errors import InvalidInput, MalformedInput
 from omniline.messages.normalized import OutboundMessage
+
+
+def webhook_config(config: dict[str, Any], *, kind: str) -> dict[str, Any]:
+    """The stored config of a channel whose only setting is an optional `webhook_url` (http or https);
+    without one, replies fail visibly until it is set."""
+    unknown = set(config) - {"webhook_url"}
+    if unknown:
+        article = "an" if kind[:1] in "aeiou" else "a"
+        raise InvalidInput(f"unknown config keys for {article} {kind} channel: {', '.join(sorted(unknown))}")
+    url = config.get("webhook_url")
+    if url is None:
+        return {}
+    parsed = urlparse(str(url))
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise InvalidInput("webhook_url must be an http:// or https:// URL")
+    return {"webhook_url": str(url)}
 
 
 def post_signed_json(

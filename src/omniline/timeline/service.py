@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
@@ -14,66 +14,42 @@ from omniline.timeline.models import TimelineEvent
 _INSERT = insert(table_of(TimelineEvent))
 
 
-def record_event(
-    session: Session,
-    *,
-    tenant_id: uuid.UUID,
-    customer_id: uuid.UUID,
-    type: str,
-    at: datetime,
-    channel_id: uuid.UUID | None = None,
-    channel_kind: str | None = None,
-    conversation_id: uuid.UUID | None = None,
-    case_id: uuid.UUID | None = None,
-    message_id: uuid.UUID | None = None,
-    actor: str | None = None,
-    data: dict[str, Any] | None = None,
-) -> TimelineEvent:
-    event = TimelineEvent(
-        tenant_id=tenant_id,
-        customer_id=customer_id,
-        type=type,
-        at=at,
-        channel_id=channel_id,
-        channel_kind=channel_kind,
-        conversation_id=conversation_id,
-        case_id=case_id,
-        message_id=message_id,
-        actor=actor,
-        data=data or {},
-    )
+class EventFields(TypedDict, total=False):
+    """What a timeline event says; the first four are required."""
+
+    tenant_id: Required[uuid.UUID]
+    customer_id: Required[uuid.UUID]
+    type: Required[str]
+    at: Required[datetime]
+    channel_id: uuid.UUID | None
+    channel_kind: str | None
+    conversation_id: uuid.UUID | None
+    case_id: uuid.UUID | None
+    message_id: uuid.UUID | None
+    actor: str | None
+    data: dict[str, Any] | None
+
+
+def record_event(session: Session, **fields: Unpack[EventFields]) -> TimelineEvent:
+    """Add one event to the session (written with the unit of work's next flush)."""
+    event = TimelineEvent(**timeline_row(**fields))
     session.add(event)
     return event
 
 
-def timeline_row(
-    *,
-    tenant_id: uuid.UUID,
-    customer_id: uuid.UUID,
-    type: str,
-    at: datetime,
-    channel_id: uuid.UUID | None = None,
-    channel_kind: str | None = None,
-    conversation_id: uuid.UUID | None = None,
-    case_id: uuid.UUID | None = None,
-    message_id: uuid.UUID | None = None,
-    actor: str | None = None,
-    data: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """One event as a row for `insert_events` (every key present, so rows insert as one batch)."""
+def timeline_row(**fields: Unpack[EventFields]) -> dict[str, Any]:
+    """One event as a row for `insert_events` (every key present, so rows insert as one batch). Its id
+    is made now, so events sort in the order they were recorded."""
     return {
         "id": new_id(),
-        "tenant_id": tenant_id,
-        "customer_id": customer_id,
-        "type": type,
-        "at": at,
-        "channel_id": channel_id,
-        "channel_kind": channel_kind,
-        "conversation_id": conversation_id,
-        "case_id": case_id,
-        "message_id": message_id,
-        "actor": actor,
-        "data": data or {},
+        "channel_id": None,
+        "channel_kind": None,
+        "conversation_id": None,
+        "case_id": None,
+        "message_id": None,
+        "actor": None,
+        **fields,
+        "data": fields.get("data") or {},
     }
 
 

@@ -11,7 +11,6 @@ same way, with `X-Omniline-Delivery` as an idempotency key for the receiver.
 """
 
 from typing import Any
-from urllib.parse import urlparse
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
@@ -23,7 +22,7 @@ from omniline.channels.base import (
     InboundBatch,
     SendResult,
 )
-from omniline.channels.signed_webhook import body_problem, post_signed_json
+from omniline.channels.signed_webhook import body_problem, post_signed_json, webhook_config
 from omniline.channels.signing import SIGNATURE_HEADER, signature_matches
 from omniline.customers.identities import IdentityClaim
 from omniline.kernel.errors import InvalidInput, Unauthenticated
@@ -53,15 +52,7 @@ class ApiChannelAdapter(BaseAdapter):
     kind = "api"
 
     def validate_config(self, config: dict[str, Any]) -> dict[str, Any]:
-        unknown = set(config) - {"webhook_url"}
-        if unknown:
-            raise InvalidInput(f"unknown config keys for an api channel: {', '.join(sorted(unknown))}")
-        url = config.get("webhook_url")
-        if url is not None:
-            parsed = urlparse(str(url))
-            if parsed.scheme not in ("http", "https") or not parsed.netloc:
-                raise InvalidInput("webhook_url must be an http:// or https:// URL")
-        return {"webhook_url": url} if url else {}
+        return webhook_config(config, kind="api")
 
     def parse_hook(self, channel: ChannelInfo, request: HookRequest, context: AdapterContext) -> InboundBatch:
         if request.method != "POST" or request.subpath:

@@ -10,7 +10,6 @@ mention; the integration publishes it on the network. 5xx, 429 and network error
 """
 
 from typing import Any
-from urllib.parse import urlparse
 
 from pydantic import ValidationError
 
@@ -22,7 +21,7 @@ from omniline.channels.base import (
     InboundBatch,
     SendResult,
 )
-from omniline.channels.signed_webhook import body_problem, post_signed_json
+from omniline.channels.signed_webhook import body_problem, post_signed_json, webhook_config
 from omniline.channels.signing import SIGNATURE_HEADER, signature_matches
 from omniline.channels.social.payload import SocialEvent, reply_body
 from omniline.kernel.errors import InvalidInput, Unauthenticated
@@ -33,16 +32,7 @@ class SocialChannelAdapter(BaseAdapter):
     kind = "social"
 
     def validate_config(self, config: dict[str, Any]) -> dict[str, Any]:
-        unknown = set(config) - {"webhook_url"}
-        if unknown:
-            raise InvalidInput(f"unknown config keys for a social channel: {', '.join(sorted(unknown))}")
-        url = config.get("webhook_url")
-        if url is None:
-            return {}  # listening only: replies fail visibly until a webhook_url is set
-        parsed = urlparse(str(url))
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise InvalidInput("webhook_url must be an http:// or https:// URL")
-        return {"webhook_url": str(url)}
+        return webhook_config(config, kind="social")
 
     def parse_hook(self, channel: ChannelInfo, request: HookRequest, context: AdapterContext) -> InboundBatch:
         header = request.headers.get(SIGNATURE_HEADER.lower())
