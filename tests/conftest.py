@@ -80,6 +80,8 @@ def empty_all_tables(container: Container) -> None:
     with container.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+            # Case numbers come from a sequence there (migration 0003): each test starts at C-1 again.
+            connection.execute(text("ALTER SEQUENCE case_number_seq RESTART WITH 1"))
         else:
             for name in tables:
                 connection.execute(text(f"DELETE FROM {name}"))

@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Uuid, bindparam, insert, or_, select, update
+from sqlalchemy import Uuid, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from omniline.accounts.models import Tenant
@@ -117,11 +117,18 @@ def attach_to_case(
 
 
 def allocate_case_number(session: Session, tenant_id: uuid.UUID) -> int:
-    """The tenant's next human case number (C-1, C-2, …); the row lock keeps numbers unique."""
-    number = session.connection().execute(_NEXT_CASE_NUMBER, {"tenant_id": tenant_id}).scalar_one()
-    return int(number)
+    """The next human case number (C-1, C-2, …), unique within the tenant.
+
+    PostgreSQL takes it from a sequence (no lock held until commit; numbers may have gaps, see
+    migration 0003); SQLite, one writer at a time anyway, counts per tenant.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        return int(connection.execute(_NEXT_FROM_SEQUENCE).scalar_one())
+    return int(connection.execute(_NEXT_CASE_NUMBER, {"tenant_id": tenant_id}).scalar_one())
 
 
+_NEXT_FROM_SEQUENCE = select(func.nextval("case_number_seq"))
 _TENANTS = table_of(Tenant)
 _NEXT_CASE_NUMBER = (
     update(_TENANTS)
