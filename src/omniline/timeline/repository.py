@@ -19,9 +19,14 @@ from omniline.timeline.models import TimelineEvent
 
 _EVENTS = table_of(TimelineEvent)
 _MESSAGES = table_of(Message)
-_MESSAGE_COLUMNS = [column.label(f"m_{column.key}") for column in _MESSAGES.columns]
+_EVENT_COLUMNS = [column for column in _EVENTS.columns if column.key != "tenant_id"]
+# What message_view reads, in this order at the end of each row.
+_MESSAGE_KEYS = tuple(
+    column.key for column in _MESSAGES.columns if column.key not in ("tenant_id", "author_user_id")
+)
+_MESSAGE_START = len(_EVENT_COLUMNS)
 _PAGE = (
-    select(_EVENTS, *_MESSAGE_COLUMNS)
+    select(*_EVENT_COLUMNS, *(_MESSAGES.c[key].label(f"m_{key}") for key in _MESSAGE_KEYS))
     .outerjoin(_MESSAGES, _MESSAGES.c.id == _EVENTS.c.message_id)
     .where(_EVENTS.c.customer_id == bindparam("customer_id", type_=Uuid()))
     .order_by(_EVENTS.c.id.desc())
