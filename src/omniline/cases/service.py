@@ -3,6 +3,7 @@
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Uuid, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -29,6 +30,7 @@ class AttachedCase:
     id: uuid.UUID
     number: int
     change: str | None  # "opened", "reopened" or None
+    opened: dict[str, Any] | None = None  # a new case's columns (its view needs no reload)
 
 
 _TABLE = table_of(Case)
@@ -89,21 +91,21 @@ def attach_to_case(
         return None
     if decision.case_id is None:
         case_id = new_id()
-        number = allocate_case_number(session, tenant_id)
-        session.connection().execute(
-            _INSERT,
-            {
-                "id": case_id,
-                "tenant_id": tenant_id,
-                "number": number,
-                "customer_id": customer_id,
-                "status": "open",
-                "subject": subject,
-                "opened_at": now,
-                "updated_at": now,
-            },
-        )
-        return AttachedCase(case_id, number, "opened")
+        row = {
+            "id": case_id,
+            "tenant_id": tenant_id,
+            "number": allocate_case_number(session, tenant_id),
+            "customer_id": customer_id,
+            "topic_id": None,
+            "status": "open",
+            "subject": subject,
+            "opened_at": now,
+            "resolved_at": None,
+            "reopen_count": 0,
+            "updated_at": now,
+        }
+        session.connection().execute(_INSERT, row)
+        return AttachedCase(case_id, row["number"], "opened", opened=row)
     if decision.reopen:
         next_status(summaries[decision.case_id].status, "reopen")  # Conflict if the lifecycle forbids it
         session.connection().execute(_REOPEN, {"case_id": decision.case_id, "now": now})

@@ -5,7 +5,8 @@ from typing import Any
 from omniline.cases.models import Case
 
 
-def case_view(case: Case) -> dict[str, Any]:
+def case_view(case: Case | Any) -> dict[str, Any]:
+    """`case` is a Case or any object with its column attributes (a freshly inserted row)."""
     return {
         "id": str(case.id),
         "number": case.number,

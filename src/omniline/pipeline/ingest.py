@@ -8,6 +8,7 @@ import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 
 from omniline.cases.service import attach_to_case, get_case
 from omniline.cases.views import case_view
@@ -164,7 +165,10 @@ def ingest_message(
         )
     )
     if case is not None and case.change is not None:
-        view = case_view(get_case(session, channel.tenant_id, case.id))
+        stored = (
+            SimpleNamespace(**case.opened) if case.opened else get_case(session, channel.tenant_id, case.id)
+        )
+        view = case_view(stored)
         uow.emit(DomainEvent("case.updated", channel.tenant_id, {"case": view, "change": case.change}))
     return IngestResult(message_id, conversation.id, case.id if case else None, sender.customer_id)
 
