@@ -90,11 +90,11 @@ def attach_to_case(
     if not may_open and (decision.case_id is None or decision.reopen):
         return None
     if decision.case_id is None:
-        case_id = new_id()
-        row = {
+        case_id, number = new_id(), allocate_case_number(session, tenant_id)
+        row: dict[str, Any] = {
             "id": case_id,
             "tenant_id": tenant_id,
-            "number": allocate_case_number(session, tenant_id),
+            "number": number,
             "customer_id": customer_id,
             "topic_id": None,
             "status": "open",
@@ -105,7 +105,7 @@ def attach_to_case(
             "updated_at": now,
         }
         session.connection().execute(_INSERT, row)
-        return AttachedCase(case_id, row["number"], "opened", opened=row)
+        return AttachedCase(case_id, number, "opened", opened=row)
     if decision.reopen:
         next_status(summaries[decision.case_id].status, "reopen")  # Conflict if the lifecycle forbids it
         session.connection().execute(_REOPEN, {"case_id": decision.case_id, "now": now})
