@@ -10,13 +10,16 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
-from typing import Any
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from omniline.settings import Settings
+
+T = TypeVar("T")
 
 
 def backend_of(url: str) -> str:
@@ -86,3 +89,15 @@ def emit(result: dict[str, Any]) -> None:
 
 def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def time_each(items: Sequence[T], call: Callable[[T], object]) -> dict[str, float]:
+    """Call `call` on every item, timing each call; the latency summary of the whole run."""
+    clock = time.perf_counter
+    latencies: list[float] = []
+    started = clock()
+    for item in items:
+        began = clock()
+        call(item)
+        latencies.append(clock() - began)
+    return latency_summary(latencies, clock() - started)

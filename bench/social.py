@@ -21,7 +21,15 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from _support import backend_of, emit, latency_summary, progress, sqlalchemy_url, throwaway_database
+from _support import (
+    backend_of,
+    emit,
+    latency_summary,
+    progress,
+    sqlalchemy_url,
+    throwaway_database,
+    time_each,
+)
 from omniline.accounts.service import create_tenant
 from omniline.bootstrap import Container, bootstrap
 from omniline.channels.base import ChannelInfo, HookRequest
@@ -137,14 +145,7 @@ def run(url: str, n: int) -> list[dict[str, Any]]:
 def _time_parse(container: Container, channel: ChannelInfo, requests: list[HookRequest]) -> dict[str, float]:
     adapter = container.channels.get("social")
     context = container.adapter_context
-    clock = time.perf_counter
-    latencies: list[float] = []
-    started = clock()
-    for request in requests:
-        began = clock()
-        adapter.parse_hook(channel, request, context)
-        latencies.append(clock() - began)
-    return latency_summary(latencies, clock() - started)
+    return time_each(requests, lambda request: adapter.parse_hook(channel, request, context))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,7 +25,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from _support import backend_of, emit, latency_summary, progress, sqlalchemy_url, throwaway_database
+from _support import (
+    backend_of,
+    emit,
+    latency_summary,
+    progress,
+    sqlalchemy_url,
+    throwaway_database,
+    time_each,
+)
 from omniline.accounts.service import create_tenant
 from omniline.bootstrap import Container, bootstrap
 from omniline.channels.base import HookRequest
@@ -142,14 +150,7 @@ def _time_parse(container: Container, channel_id: uuid.UUID, requests: list[Hook
         channel = load_channel_info(uow.session, channel_id)
     adapter = container.channels.get("telegram")
     context = container.adapter_context
-    clock = time.perf_counter
-    latencies: list[float] = []
-    started = clock()
-    for request in requests:
-        began = clock()
-        adapter.parse_hook(channel, request, context)
-        latencies.append(clock() - began)
-    return latency_summary(latencies, clock() - started)
+    return time_each(requests, lambda request: adapter.parse_hook(channel, request, context))
 
 
 def main(argv: list[str] | None = None) -> int:
