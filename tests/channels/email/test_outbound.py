@@ -5,15 +5,19 @@ import email
 import email.policy
 import smtplib
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from omniline.bootstrap import Container
 from omniline.cases.models import Case
+from omniline.channels.base import ChannelInfo
+from omniline.channels.email.outbound import build_mail
 from omniline.channels.models import Channel, Delivery
 from omniline.channels.tasks import send_due_deliveries
 from omniline.messages.models import Message
+from omniline.messages.normalized import OutboundMessage
 from tests.channels.email.support import ADDRESS, SinkHandler, fixture, running_listener, smtp_sink
 from tests.support import ApiWorld
 
@@ -128,3 +132,26 @@ def test_5xx_is_permanent_and_4xx_is_retried(container: Container, world: ApiWor
         with container.uow() as uow:
             uow.session.get_one(Channel, uuid.UUID(channel["id"])).is_active = False
             uow.commit()
+
+
+def test_a_mail_that_answers_nothing_keeps_its_subject(container: Container) -> None:
+    # given a message that is not a reply (a web chat confirmation code), built for a mailbox
+    channel = ChannelInfo(uuid.uuid4(), uuid.uuid4(), "email", "Support", {"address": ADDRESS}, "secret")
+    message = OutboundMessage(
+        message_id=uuid.uuid4(),
+        conversation_id=uuid.uuid4(),
+        channel_id=channel.id,
+        recipient="email:anna@example.com",
+        text="Ваш код: 123456",
+        sent_at=datetime.now(UTC),
+        subject="Код подтверждения / 验证码",
+        reply_context={"purpose": "identity_verification"},
+    )
+
+    # when
+    mail = build_mail(channel, message, container.adapter_context)
+
+    # then no "Re:" and no threading headers
+    assert mail["Subject"] == "Код подтверждения / 验证码"
+    assert mail["In-Reply-To"] is None
+    assert mail["References"] is None

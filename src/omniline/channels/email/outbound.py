@@ -27,7 +27,10 @@ def build_mail(channel: ChannelInfo, message: OutboundMessage, context: AdapterC
     local, _, domain = address.rpartition("@")
     mail["From"] = Address(display_name=channel.name, username=local, domain=domain)
     mail["To"] = message.recipient.partition(":")[2]
-    mail["Subject"] = reply_subject(reply.get("subject") or message.subject, reply.get("case_number"))
+    threaded = any(reply.get(key) for key in ("in_reply_to", "references", "case_number"))
+    # A mail that answers nothing (a confirmation code for the web chat) keeps its subject as it is.
+    subject = reply.get("subject") or message.subject
+    mail["Subject"] = reply_subject(subject, reply.get("case_number")) if threaded else (subject or "")
     mail["Date"] = format_datetime(message.sent_at)
     mail["Message-ID"] = outbound_message_id(message.message_id, address)
     if reply.get("in_reply_to"):
