@@ -8,12 +8,16 @@ import contextlib
 import json
 import os
 import shutil
+import socket
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import IO, Any, TypeVar
 
+import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -101,3 +105,70 @@ def time_each(items: Sequence[T], call: Callable[[T], object]) -> dict[str, floa
         call(item)
         latencies.append(clock() - began)
     return latency_summary(latencies, clock() - started)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ServerProcess:
+    process: "subprocess.Popen[bytes]"
+    log: IO[bytes]
+
+    def log_tail(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-5000:]
+
+
+@contextlib.contextmanager
+def running_server(database_url: str, port: int, *, secret_key: str) -> Iterator[ServerProcess]:
+    """`python -m omniline serve` as its own process with production settings, once /healthz answers;
+    stopped afterwards. If it dies or never answers, its log ends the benchmark."""
+    env = os.environ | {
+        "OMNILINE_DATABASE_URL": database_url,
+        "OMNILINE_ENVIRONMENT": "production",
+        "OMNILINE_SECRET_KEY": secret_key,
+        "OMNILINE_LOG_LEVEL": "warning",
+        "OMNILINE_HOST": "127.0.0.1",
+        "OMNILINE_PORT": str(port),
+    }
+    command = [sys.executable, "-m", "omniline", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_healthy(server, port, log)
+            yield ServerProcess(server, log)
+        except BaseException:
+            progress(ServerProcess(server, log).log_tail())
+            raise
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def _wait_healthy(server: "subprocess.Popen[bytes]", port: int, log: Any) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("the server exited early")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit("the server did not become healthy within 60 s")
+
+
+def time_parse(container: Any, channel: Any, requests: Sequence[Any]) -> dict[str, float]:
+    """The adapter alone (signature check and parsing), no database."""
+    adapter = container.channels.get(channel.kind)
+    context = container.adapter_context
+    return time_each(requests, lambda request: adapter.parse_hook(channel, request, context))

@@ -27,14 +27,10 @@ import asyncio
 import cProfile
 import io
 import json
-import os
 import pstats
 import random
 import secrets
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
@@ -44,10 +40,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 from sqlalchemy import event
 
-from _support import backend_of, emit, latency_summary, progress, sqlalchemy_url, throwaway_database
+from _support import (
+    backend_of,
+    emit,
+    free_port,
+    latency_summary,
+    progress,
+    running_server,
+    sqlalchemy_url,
+    throwaway_database,
+)
 from omniline.accounts.service import create_tenant, create_user
 from omniline.bootstrap import Container, bootstrap
 from omniline.channels.base import ChannelInfo
@@ -379,12 +383,6 @@ def _table_of(statement: str) -> str:
 # ------------------------------------------------------------------------------------------------ http
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def run_http(url: str, n: int, concurrency: int) -> dict[str, Any]:
     prepared = prepare(url)
     channel = prepared.channel
@@ -396,37 +394,13 @@ def run_http(url: str, n: int, concurrency: int) -> dict[str, Any]:
         _signed_request(channel, port, json.dumps(item.body(sent_at), ensure_ascii=False).encode())
         for item in Workload().items(warm + n)
     ]
-    env = os.environ | {
-        "OMNILINE_DATABASE_URL": url,
-        "OMNILINE_ENVIRONMENT": "production",
-        "OMNILINE_SECRET_KEY": secrets.token_urlsafe(32),
-        "OMNILINE_LOG_LEVEL": "warning",
-        "OMNILINE_HOST": "127.0.0.1",
-        "OMNILINE_PORT": str(port),
-    }
-    with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "omniline", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            _wait_healthy(server, port, log)
-            warm_result = _run_loop(_drive("127.0.0.1", port, requests[:warm], concurrency))
-            result = _run_loop(_drive("127.0.0.1", port, requests[warm:], concurrency))
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+    with running_server(url, port, secret_key=secrets.token_urlsafe(32)) as server:
+        warm_result = _run_loop(_drive("127.0.0.1", port, requests[:warm], concurrency))
+        result = _run_loop(_drive("127.0.0.1", port, requests[warm:], concurrency))
         statuses = warm_result.statuses + result.statuses
         bad = sum(count for status, count in statuses.items() if status != 202)
         if bad:
-            log.seek(0)
-            progress(log.read().decode(errors="replace")[-5000:])
+            progress(server.log_tail())
     return (
         {
             "bench": "ingest",
@@ -453,21 +427,6 @@ def _signed_request(channel: ChannelInfo, port: int, body: bytes) -> bytes:
         "\r\n"
     )
     return head.encode("ascii") + body
-
-
-def _wait_healthy(server: "subprocess.Popen[bytes]", port: int, log: Any) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            log.seek(0)
-            raise SystemExit(f"the server exited early:\n{log.read().decode(errors='replace')}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit("the server did not become healthy within 60 s")
 
 
 @dataclass

@@ -28,7 +28,7 @@ from _support import (
     progress,
     sqlalchemy_url,
     throwaway_database,
-    time_each,
+    time_parse,
 )
 from omniline.accounts.service import create_tenant
 from omniline.bootstrap import Container, bootstrap
@@ -133,19 +133,13 @@ def run(url: str, n: int) -> list[dict[str, Any]]:
             if len(results) != 1:
                 raise SystemExit(f"an event was not stored: {request.body[:200]!r}")
         wall = clock() - started
-        parse_only = _time_parse(container, channel, requests[warm:])
+        parse_only = time_parse(container, channel, requests[warm:])
     finally:
         container.close()
     return [
         {"bench": "social_webhook", "backend": backend_of(url), "n": n} | latency_summary(latencies, wall),
         {"bench": "social_parse", "backend": "none", "n": n} | parse_only,
     ]
-
-
-def _time_parse(container: Container, channel: ChannelInfo, requests: list[HookRequest]) -> dict[str, float]:
-    adapter = container.channels.get("social")
-    context = container.adapter_context
-    return time_each(requests, lambda request: adapter.parse_hook(channel, request, context))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,7 +32,7 @@ from _support import (
     progress,
     sqlalchemy_url,
     throwaway_database,
-    time_each,
+    time_parse,
 )
 from omniline.accounts.service import create_tenant
 from omniline.bootstrap import Container, bootstrap
@@ -134,7 +134,9 @@ def run(url: str, n: int) -> list[dict[str, Any]]:
             if len(results) != 1:
                 raise SystemExit(f"an update was not stored: {request.body[:200]!r}")
         wall = clock() - started
-        parse_only = _time_parse(container, channel_id, requests[warm:])
+        with container.uow() as uow:
+            channel = load_channel_info(uow.session, channel_id)
+        parse_only = time_parse(container, channel, requests[warm:])
     finally:
         container.close()
     webhook = {"bench": "telegram_webhook", "backend": backend_of(url), "n": n}
@@ -142,15 +144,6 @@ def run(url: str, n: int) -> list[dict[str, Any]]:
         webhook | latency_summary(latencies, wall),
         {"bench": "telegram_parse", "backend": "none", "n": n} | parse_only,
     ]
-
-
-def _time_parse(container: Container, channel_id: uuid.UUID, requests: list[HookRequest]) -> dict[str, float]:
-    """The adapter alone: secret check and parsing, on the same updates, no database."""
-    with container.uow() as uow:
-        channel = load_channel_info(uow.session, channel_id)
-    adapter = container.channels.get("telegram")
-    context = container.adapter_context
-    return time_each(requests, lambda request: adapter.parse_hook(channel, request, context))
 
 
 def main(argv: list[str] | None = None) -> int:

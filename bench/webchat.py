@@ -20,12 +20,8 @@ the fan-out and the socket write). Targets (issue 3): N=1,000 under 300 MB RSS, 
 import argparse
 import asyncio
 import json
-import os
 import secrets
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -36,7 +32,15 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Origin
 
-from _support import backend_of, emit, latency_summary, progress, throwaway_database
+from _support import (
+    backend_of,
+    emit,
+    free_port,
+    latency_summary,
+    progress,
+    running_server,
+    throwaway_database,
+)
 from omniline.accounts.service import create_tenant, create_user
 from omniline.bootstrap import bootstrap
 from omniline.channels.service import channel_info, create_channel
@@ -107,12 +111,6 @@ def prepare(url: str, n: int) -> Prepared:
         return Prepared(info.id, visitors, agent_token, secret_key)
     finally:
         container.close()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def rss_mb(pid: int) -> float:
@@ -235,46 +233,11 @@ def main(argv: list[str] | None = None) -> int:
         progress(f"preparing {sockets} visitors with one message each")
         prepared = prepare(url, sockets)
         port = free_port()
-        env = os.environ | {
-            "OMNILINE_DATABASE_URL": url,
-            "OMNILINE_ENVIRONMENT": "production",
-            "OMNILINE_SECRET_KEY": prepared.secret_key,
-            "OMNILINE_LOG_LEVEL": "warning",
-            "OMNILINE_PORT": str(port),
-        }
-        with tempfile.TemporaryFile() as log:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "omniline", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                env=env,
-                stdout=log,
-                stderr=log,
+        with running_server(url, port, secret_key=prepared.secret_key) as server:
+            progress(f"server up (pid {server.process.pid}); opening {sockets} widget sockets")
+            return asyncio.run(
+                drive(f"127.0.0.1:{port}", prepared, server.process.pid, replies, backend_of(url))
             )
-            try:
-                _wait_healthy(server, port, log)
-                progress(f"server up (pid {server.pid}); opening {sockets} widget sockets")
-                return asyncio.run(drive(f"127.0.0.1:{port}", prepared, server.pid, replies, backend_of(url)))
-            finally:
-                server.terminate()
-                try:
-                    server.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    server.kill()
-                    server.wait()
-
-
-def _wait_healthy(server: "subprocess.Popen[bytes]", port: int, log: Any) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            log.seek(0)
-            raise SystemExit(f"the server exited early:\n{log.read().decode(errors='replace')}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit("the server did not become healthy within 60 s")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.loopback import serve_on_loopback
 
 
 @dataclass
@@ -44,12 +46,6 @@ def webhook_receiver(statuses: list[int] | None = None) -> Iterator[WebhookRecei
         def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/omniline/replies"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_on_loopback(Handler) as base:
+        state.url = f"{base}/omniline/replies"
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()

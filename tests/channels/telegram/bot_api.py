@@ -9,9 +9,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
+
+from tests.loopback import serve_on_loopback
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BOT_TOKEN = "7000000001:AAHfake-bot-token-for-tests-0000000"
@@ -116,12 +118,6 @@ def fake_bot_api() -> Iterator[FakeBotApi]:
         def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_on_loopback(Handler) as base:
+        state.base_url = base
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()

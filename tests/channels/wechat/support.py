@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -17,6 +17,7 @@ from httpx import Response
 from omniline.channels.wechat.config import decode_aes_key
 from omniline.channels.wechat.crypto import encrypt_message
 from omniline.channels.wechat.signature import wechat_signature
+from tests.loopback import serve_on_loopback
 from tests.support import ApiWorld
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -173,12 +174,6 @@ def fake_wechat_api(
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_on_loopback(Handler) as base:
+        state.url = base
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
