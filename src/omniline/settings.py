@@ -27,7 +27,6 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=8, ge=1)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbound_timeout_seconds: float = Field(default=10.0, gt=0)
-    default_phone_region: str = "RU"
     files_dir: str = "var/files"
     max_file_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     # The built-in SMTP listener for email channels; off unless a port is set.

@@ -32,7 +32,3 @@ class ChannelCache:
         with self._lock:
             self._entries[channel_id] = (now + self._ttl, channel)
         return channel
-
-    def forget(self, channel_id: uuid.UUID) -> None:
-        with self._lock:
-            self._entries.pop(channel_id, None)
