@@ -14,7 +14,8 @@ class Customer(IdMixin, Base):
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"), index=True)
     name: Mapped[str | None] = mapped_column(String(200))
-    tier: Mapped[str] = mapped_column(String(20), default="standard")
+    tier: Mapped[str] = mapped_column(String(20), default="standard")  # standard | gold | vip …
+    value: Mapped[float] = mapped_column(default=0.0)  # lifetime value, in the tenant's currency
     # Set while this record is merged into another; cleared again by unmerge.
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

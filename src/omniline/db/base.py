@@ -44,7 +44,12 @@ class Base(DeclarativeBase):
         uuid.UUID: Uuid(),
         datetime: UTCDateTime(),
         dict[str, Any]: PortableJSON,
+        dict[str, str]: PortableJSON,
+        dict[str, int]: PortableJSON,
+        dict[str, list[list[str]]]: PortableJSON,
         list[Any]: PortableJSON,
+        list[str]: PortableJSON,
+        list[dict[str, Any]]: PortableJSON,
     }
 
 

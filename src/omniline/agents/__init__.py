@@ -1,0 +1,1 @@
+"""Agents: skills, languages, channels, capacity per channel, presence and teams."""
