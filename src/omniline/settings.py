@@ -27,6 +27,13 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=8, ge=1)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbound_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Routing: how long an agent has to accept an offer, how long "the agent who served this customer
+    # last" keeps first call on them, how often the routing job (offer timeouts, overflow, SLA) runs,
+    # and the classifier confidence below which the topic is left for the agent.
+    offer_timeout_seconds: int = Field(default=30, ge=5)
+    sticky_window_hours: int = Field(default=72, ge=0)
+    routing_poll_seconds: float = Field(default=1.0, gt=0)
+    classifier_min_confidence: float = Field(default=0.5, ge=0, le=1)
     files_dir: str = "var/files"
     max_file_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     # The built-in SMTP listener for email channels; off unless a port is set.

@@ -27,8 +27,19 @@ AGENT_EVENT_TYPES = frozenset(
         "task.created",
         "call.answered",
         "webchat.typing",
+        # routing: offers and assignments go to one agent (see `for_user_id`), the rest to everyone
+        "case.routed",
+        "task.offered",
+        "task.assigned",
+        "task.offer_ended",
+        "agent.presence",
+        "sla.warning",
+        "sla.breached",
+        "case.escalated",
     }
 )
+# An event whose data names `for_user_id` is meant for that one user's sockets only (an offer).
+TARGET_KEY = "for_user_id"
 UNAUTHENTICATED_CLOSE_CODE = 4401
 
 
@@ -47,7 +58,7 @@ async def agent_feed(websocket: WebSocket) -> None:
     await websocket.accept()
     subscription = container.bus.subscribe(actor.tenant_id, AGENT_EVENT_TYPES)
     await websocket.send_json({"type": "hello", "data": {"user_id": str(actor.user_id), "role": actor.role}})
-    sender = asyncio.create_task(_forward(websocket, subscription))
+    sender = asyncio.create_task(_forward(websocket, subscription, str(actor.user_id)))
     try:
         with agent_connected(actor.tenant_id):
             while True:
@@ -62,9 +73,12 @@ async def agent_feed(websocket: WebSocket) -> None:
         subscription.close()
 
 
-async def _forward(websocket: WebSocket, subscription: Subscription) -> None:
+async def _forward(websocket: WebSocket, subscription: Subscription, user_id: str) -> None:
     while True:
         event = await subscription.get()
+        target = event.data.get(TARGET_KEY)
+        if target is not None and target != user_id:
+            continue
         await websocket.send_json({"type": event.type, "data": event.data})
 
 
