@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from omniline import __version__
 from omniline.accounts.api import router as auth_router
+from omniline.agents.api import router as agents_router
 from omniline.bootstrap import Container, bootstrap
 from omniline.cases.api import router as cases_router
 from omniline.channels.background import background_services
@@ -21,6 +22,10 @@ from omniline.demo.mail_catcher import router as demo_mailbox_router
 from omniline.demo.receiver import router as demo_receiver_router
 from omniline.realtime.ws import router as ws_router
 from omniline.routing.api import router as tasks_router
+from omniline.routing.calendar_api import router as calendar_router
+from omniline.routing.policy_api import router as routing_policy_router
+from omniline.routing.work_api import router as work_router
+from omniline.taxonomy.api import router as taxonomy_router
 from omniline.web.errors import install_error_handlers
 from omniline.web.health import router as health_router
 from omniline.web.limits import BodySizeLimit
@@ -61,6 +66,11 @@ def create_app(container: Container | None = None, *, run_workers: bool = True) 
         conversations_router,
         cases_router,
         tasks_router,
+        agents_router,
+        work_router,
+        calendar_router,
+        routing_policy_router,
+        taxonomy_router,
         visits_router,
         webchat_router,
         ws_router,

@@ -47,7 +47,7 @@ class Container:
         )
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.bus, write_lock=self.write_lock)
+        return UnitOfWork(self.session_factory, self.bus, write_lock=self.write_lock, settings=self.settings)
 
     def close(self) -> None:
         self.http.close()

@@ -30,7 +30,8 @@ class AgentProfile(IdMixin, Base):
     languages: Mapped[list[str]] = mapped_column(default=list)  # ["ru", "en"]
     # channel kind → how many at once, e.g. {"voice": 1, "webchat": 3, "email": 5}; absent = not taken
     capacity: Mapped[dict[str, int]] = mapped_column(default=dict)
-    presence: Mapped[str] = mapped_column(String(20), default="offline")  # offline|available|busy|wrap_up|paused
+    # offline | available | busy | wrap_up | paused
+    presence: Mapped[str] = mapped_column(String(20), default="offline")
     presence_reason: Mapped[str | None] = mapped_column(String(100))  # why paused (lunch, training, …)
     presence_since: Mapped[datetime] = mapped_column(default=utcnow)
     idle_since: Mapped[datetime | None]  # when the agent last had no work: longest idle is offered first

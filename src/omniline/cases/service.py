@@ -14,6 +14,7 @@ from omniline.cases.models import Case
 from omniline.db.base import UTCDateTime, table_of
 from omniline.kernel.errors import NotFound
 from omniline.kernel.ids import new_id
+from omniline.routing.sla_service import restart_resolution_clock, stop_case_clocks
 from omniline.security.audit import record_audit
 from omniline.timeline.service import record_event
 
@@ -30,7 +31,6 @@ class AttachedCase:
     id: uuid.UUID
     number: int
     change: str | None  # "opened", "reopened" or None
-    opened: dict[str, Any] | None = None  # a new case's columns (its view needs no reload)
 
 
 _TABLE = table_of(Case)
@@ -105,7 +105,7 @@ def attach_to_case(
             "updated_at": now,
         }
         session.connection().execute(_INSERT, row)
-        return AttachedCase(case_id, number, "opened", opened=row)
+        return AttachedCase(case_id, number, "opened")
     if decision.reopen:
         next_status(summaries[decision.case_id].status, "reopen")  # Conflict if the lifecycle forbids it
         session.connection().execute(_REOPEN, {"case_id": decision.case_id, "now": now})
@@ -157,9 +157,11 @@ def change_case_status(
     case.updated_at = now
     if action == "resolve":
         case.resolved_at = now
+        stop_case_clocks(session, case_id=case.id, now=now)
     elif action == "reopen":
         case.resolved_at = None
         case.reopen_count += 1
+        restart_resolution_clock(session, case_id=case.id, now=now)
     record_event(
         session,
         tenant_id=tenant_id,

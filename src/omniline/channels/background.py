@@ -17,5 +17,15 @@ def background_services() -> list[BackgroundService]:
     from omniline.channels.tasks import run_outbox_worker
     from omniline.channels.webchat.hub import run_webchat_fanout
     from omniline.demo.mail_catcher import run_demo_mail_catcher
+    from omniline.routing.dispatch_job import dispatch_service
+    from omniline.routing.sla_job import run_sla_service
 
-    return [run_outbox_worker, run_webchat_fanout, run_smtp_listener, run_imap_polling, run_demo_mail_catcher]
+    return [
+        run_outbox_worker,
+        run_webchat_fanout,
+        run_smtp_listener,
+        run_imap_polling,
+        run_demo_mail_catcher,
+        run_sla_service,
+        dispatch_service,
+    ]

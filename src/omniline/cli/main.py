@@ -2,7 +2,7 @@
 
 import typer
 
-from omniline.cli import channels, db, demo, telegram, users
+from omniline.cli import channels, classify, db, demo, routing, taxonomy, telegram, users
 from omniline.cli.serve import serve
 
 app = typer.Typer(
@@ -19,3 +19,6 @@ app.add_typer(users.user_app, name="user")
 app.add_typer(users.token_app, name="token")
 app.add_typer(channels.app, name="channel")
 app.add_typer(telegram.app, name="telegram")
+app.add_typer(taxonomy.app, name="taxonomy")
+app.add_typer(routing.app, name="routing")
+app.add_typer(classify.app, name="classify")

@@ -8,13 +8,17 @@ On SQLite (one writer at a time) the units of work of one process also queue on 
 a Python lock wakes the next writer at once, where SQLite's busy handler would sleep and poll.
 """
 
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from omniline.kernel.events import DomainEvent
+
+if TYPE_CHECKING:
+    from omniline.settings import Settings
 
 
 class EventPublisher(Protocol):
@@ -28,11 +32,15 @@ class UnitOfWork:
         publisher: EventPublisher,
         *,
         write_lock: AbstractContextManager[Any] | None = None,
+        settings: "Settings | None" = None,
     ) -> None:
         self._session_factory = session_factory
         self._publisher = publisher
         self._pending: list[DomainEvent] = []
         self._write_lock = write_lock
+        # The installation's settings, for steps that read them deep inside a use case (routing's
+        # confidence threshold and sticky window). None in bare units of work: those steps are skipped.
+        self.settings = settings
         self.session: Session
 
     def __enter__(self) -> "UnitOfWork":
@@ -59,6 +67,20 @@ class UnitOfWork:
     def emit(self, event: DomainEvent) -> None:
         """Queue an event to publish once this transaction commits."""
         self._pending.append(event)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: when the block raises, its writes and the events it emitted are
+        undone and the error propagates; the outer transaction goes on."""
+        emitted = len(self._pending)
+        nested = self.session.begin_nested()
+        try:
+            yield
+        except BaseException:
+            nested.rollback()
+            del self._pending[emitted:]
+            raise
+        nested.commit()
 
     def commit(self) -> None:
         self.session.commit()

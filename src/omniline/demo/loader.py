@@ -16,6 +16,7 @@ from omniline.channels.models import Channel
 from omniline.channels.service import channel_info, create_channel
 from omniline.customers.identities import IdentityClaim
 from omniline.demo.channels import CHANNEL_DEMOS
+from omniline.demo.routing import load_routing_demo
 from omniline.messages.normalized import InboundMessage
 from omniline.pipeline.ingest import ingest_message
 
@@ -112,6 +113,8 @@ def load_demo(container: Container) -> DemoSummary:
                 actor="demo",
             )
         session.flush()
+        # Routing before the history, so the demo's messages are classified and routed like live ones.
+        load_routing_demo(session, tenant.id, region=tenant.default_region, now=now)
         info = channel_info(channel, tenant.default_region)
         uow.commit()
     created = 0

@@ -16,6 +16,7 @@ from omniline.kernel.errors import Conflict
 from omniline.kernel.ids import new_id
 from omniline.messages.models import Message
 from omniline.messages.normalized import OutboundMessage
+from omniline.routing.sla_service import record_first_response
 from omniline.security.access import Actor
 from omniline.security.audit import record_audit
 from omniline.timeline.service import record_event
@@ -65,6 +66,7 @@ def send_reply(
     conversation.last_message_at = now
     if case is not None:
         case.updated_at = now
+        record_first_response(session, case=case, now=now)
     outbound = OutboundMessage(
         message_id=message.id,
         conversation_id=conversation.id,

@@ -8,7 +8,6 @@ import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
 
 from omniline.cases.service import attach_to_case, get_case
 from omniline.cases.views import case_view
@@ -26,6 +25,7 @@ from omniline.messages.normalized import InboundMessage
 from omniline.messages.repository import MessageRow, insert_message
 from omniline.messages.views import message_view
 from omniline.routing.callbacks import CALLBACK_EVENTS, schedule_callback
+from omniline.routing.intake import InboundContext, route_inbound_safely
 from omniline.timeline.service import insert_events, timeline_row
 
 PIPELINE_ACTOR = "system:pipeline"
@@ -158,6 +158,25 @@ def ingest_message(
             DomainEvent("task.created", channel.tenant_id, {"task_id": str(task.id), "reason": inbound.event})
         )
 
+    if case is not None and uow.settings is not None:
+        route_inbound_safely(
+            uow,
+            InboundContext(
+                tenant_id=channel.tenant_id,
+                case_id=case.id,
+                customer_id=sender.customer_id,
+                conversation_id=conversation.id,
+                message_id=message_id,
+                channel_id=channel.id,
+                channel_kind=channel.kind,
+                text=inbound.text,
+                event=inbound.event,
+                case_change=case.change,
+            ),
+            uow.settings,
+            now=now,
+        )
+
     started = conversation.is_new
     uow.emit(
         DomainEvent(
@@ -165,10 +184,7 @@ def ingest_message(
         )
     )
     if case is not None and case.change is not None:
-        stored = (
-            SimpleNamespace(**case.opened) if case.opened else get_case(session, channel.tenant_id, case.id)
-        )
-        view = case_view(stored)
+        view = case_view(get_case(session, channel.tenant_id, case.id))
         uow.emit(DomainEvent("case.updated", channel.tenant_id, {"case": view, "change": case.change}))
     return IngestResult(message_id, conversation.id, case.id if case else None, sender.customer_id)
 

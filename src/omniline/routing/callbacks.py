@@ -16,6 +16,7 @@ from omniline.timeline.service import record_event
 CALLBACK_EVENTS = frozenset({"call.abandoned", "call.missed", "voicemail"})
 DEFAULT_CALLBACK_QUEUE = "callbacks"
 CALLBACK_DUE_AFTER = timedelta(minutes=15)  # soon enough that the customer still remembers why
+CALLBACK_CHANNEL_KIND = "voice"
 
 
 def schedule_callback(
@@ -47,6 +48,12 @@ def schedule_callback(
         due_at=now + CALLBACK_DUE_AFTER,
         data={},
         created_at=now,
+        # A callback is a phone call whatever channel it came from, routed to voice agents by due time:
+        # it waits (and ages) from when it is due, and is not offered before.
+        channel_kind=CALLBACK_CHANNEL_KIND,
+        skills=[],
+        enqueued_at=now + CALLBACK_DUE_AFTER,
+        overflowed=False,
     )
     session.add(task)
     record_event(

@@ -37,7 +37,7 @@ class Task(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
     # What agent choice needs, copied here so a decision reads one row.
-    channel_kind: Mapped[str | None] = mapped_column(String(20))  # the capacity it takes (voice for callbacks)
+    channel_kind: Mapped[str | None] = mapped_column(String(20))  # whose capacity it takes (callbacks: voice)
     language: Mapped[str | None] = mapped_column(String(10))
     skills: Mapped[list[str]] = mapped_column(default=list)
     team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"))
@@ -74,7 +74,8 @@ class Offer(IdMixin, Base):
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tasks.id"), index=True)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|accepted|rejected|expired|withdrawn
+    # pending | accepted | rejected | expired | withdrawn
+    status: Mapped[str] = mapped_column(String(20), default="pending")
     offered_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     responded_at: Mapped[datetime | None]

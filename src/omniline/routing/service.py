@@ -94,4 +94,12 @@ def task_view(task: Task) -> dict[str, Any]:
         "assigned_user_id": str(task.assigned_user_id) if task.assigned_user_id else None,
         "created_at": task.created_at.isoformat(),
         "completed_at": task.completed_at.isoformat() if task.completed_at else None,
+        "channel_kind": task.channel_kind,
+        "language": task.language,
+        "skills": list(task.skills or []),
+        "team_id": str(task.team_id) if task.team_id else None,
+        "sticky_user_id": str(task.sticky_user_id) if task.sticky_user_id else None,
+        "enqueued_at": task.enqueued_at.isoformat() if task.enqueued_at else None,
+        "assigned_at": task.assigned_at.isoformat() if task.assigned_at else None,
+        "overflowed": bool(task.overflowed),
     }
