@@ -56,6 +56,7 @@ test: setup system-deps
 bench: setup
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/timeline.py
+	$(BIN)/python bench/routing.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

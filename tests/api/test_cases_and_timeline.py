@@ -68,7 +68,13 @@ def test_resolve_sets_status_and_time_and_goes_on_the_timeline(world: ApiWorld) 
     assert case["reopen_count"] == 0
     assert get_case(world, ids["case_id"]) == case
     entries = timeline(world, ids["customer_id"])["items"]
-    assert [entry["type"] for entry in entries] == ["case.resolved", "message.received", "case.opened"]
+    # the opening message was routed (no topic in this tenant, so no case.classified) before the resolve
+    assert [entry["type"] for entry in entries] == [
+        "case.resolved",
+        "case.routed",
+        "message.received",
+        "case.opened",
+    ]
     assert entries[0]["case_id"] == ids["case_id"]
     assert entries[0]["data"]["status"] == "resolved"
 
@@ -106,7 +112,8 @@ def test_reopen_a_resolved_case(world: ApiWorld) -> None:
     assert case["resolved_at"] is None
     assert case["reopen_count"] == 1
     types = [entry["type"] for entry in timeline(world, ids["customer_id"])["items"]]
-    assert types == ["case.reopened", "case.resolved", "message.received", "case.opened"]
+    # an agent's reopen is not an inbound message: it is not routed again
+    assert types == ["case.reopened", "case.resolved", "case.routed", "message.received", "case.opened"]
 
 
 def test_reopen_an_open_case_is_a_409_and_changes_nothing(world: ApiWorld, container: Container) -> None:
@@ -185,15 +192,18 @@ def _post_seven(world: ApiWorld) -> str:
     return customer_ids.pop()
 
 
-@pytest.mark.parametrize(("limit", "page_sizes"), [(3, [3, 3, 2]), (4, [4, 4]), (8, [8]), (200, [8])])
+@pytest.mark.parametrize(
+    ("limit", "page_sizes"), [(3, [3, 3, 3]), (4, [4, 4, 1]), (8, [8, 1]), (9, [9]), (200, [9])]
+)
 def test_timeline_pages_cover_every_entry_once_newest_first(
     world: ApiWorld, limit: int, page_sizes: list[int]
 ) -> None:
-    # given seven messages of one customer (one case: case.opened + 7 message.received)
+    # given seven messages of one customer (one case: case.opened + 7 message.received, and one
+    # case.routed for the first message, which opened the case; the others join its waiting work)
     customer_id = _post_seven(world)
     whole = timeline(world, customer_id)
     assert whole["next_cursor"] is None
-    assert len(whole["items"]) == 8
+    assert len(whole["items"]) == 9
 
     # when the timeline is read page by page
     pages: list[dict[str, Any]] = [timeline(world, customer_id, limit=limit)]
@@ -206,12 +216,19 @@ def test_timeline_pages_cover_every_entry_once_newest_first(
     assert pages[-1]["next_cursor"] is None
     seen = [entry for page in pages for entry in page["items"]]
     assert [entry["id"] for entry in seen] == [entry["id"] for entry in whole["items"]]
-    assert len({entry["id"] for entry in seen}) == 8
+    assert len({entry["id"] for entry in seen}) == 9
     assert [entry["id"] for entry in seen] == sorted((entry["id"] for entry in seen), reverse=True)
     assert [entry["at"] for entry in seen] == sorted((entry["at"] for entry in seen), reverse=True)
-    assert [entry["type"] for entry in seen] == ["message.received"] * 7 + ["case.opened"]
-    assert [entry["message"]["text"] for entry in seen[:7]] == list(reversed(TEXTS))
-    assert [entry["message"]["external_id"] for entry in seen[:7]] == [f"m-{n}" for n in range(6, -1, -1)]
+    assert [entry["type"] for entry in seen] == ["message.received"] * 6 + [
+        "case.routed",
+        "message.received",
+        "case.opened",
+    ]
+    received = [entry for entry in seen if entry["type"] == "message.received"]
+    assert [entry["message"]["text"] for entry in received] == list(reversed(TEXTS))
+    assert [entry["message"]["external_id"] for entry in received] == [f"m-{n}" for n in range(6, -1, -1)]
+    # the routing entry points at the message that was routed
+    assert seen[6]["message"]["external_id"] == "m-0"
     for page in pages[:-1]:
         assert page["next_cursor"] == page["items"][-1]["id"]
 
@@ -221,9 +238,11 @@ def test_timeline_entry_carries_the_message(world: ApiWorld) -> None:
     ids = post(world, "m-1", "你好，我的退款呢？")
 
     # when
-    entry = timeline(world, ids["customer_id"], limit=1)["items"][0]
+    routed, entry = timeline(world, ids["customer_id"], limit=2)["items"]
 
-    # then
+    # then (routing the message that opened the case came after it)
+    assert routed["type"] == "case.routed"
+    assert routed["message"]["id"] == ids["message_id"]
     assert entry["type"] == "message.received"
     assert entry["channel_kind"] == "api"
     assert entry["conversation_id"] == ids["conversation_id"]
@@ -298,7 +317,16 @@ def test_a_message_after_resolve_reopens_the_same_case_on_the_same_conversation(
     assert case["resolved_at"] is None
     assert case["reference"] == "C-1"
     types = [entry["type"] for entry in timeline(world, first["customer_id"])["items"]]
-    assert types == ["message.received", "case.reopened", "case.resolved", "message.received", "case.opened"]
+    # the reopening message is routed again, like the one that opened the case
+    assert types == [
+        "case.routed",
+        "message.received",
+        "case.reopened",
+        "case.resolved",
+        "case.routed",
+        "message.received",
+        "case.opened",
+    ]
 
 
 def test_a_message_after_a_reopen_by_an_agent_joins_the_open_case(world: ApiWorld) -> None:

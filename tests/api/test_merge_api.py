@@ -47,9 +47,17 @@ def timeline(world: ApiWorld, customer_id: str) -> list[dict[str, Any]]:
 
 
 def texts(world: ApiWorld, customer_id: str) -> list[str]:
+    """The texts of the customer's received messages, newest first. Only `message.received` entries:
+    a `case.routed` entry also points at the message that opened its case, and would repeat it."""
     return [
-        entry["message"]["text"] for entry in timeline(world, customer_id) if entry["message"] is not None
+        entry["message"]["text"]
+        for entry in timeline(world, customer_id)
+        if entry["type"] == "message.received"
     ]
+
+
+def types(world: ApiWorld, customer_id: str) -> list[str]:
+    return [entry["type"] for entry in timeline(world, customer_id)]
 
 
 def conversation(world: ApiWorld, conversation_id: str) -> dict[str, Any]:
@@ -109,7 +117,18 @@ def test_merge_moves_identities_messages_and_timeline_to_the_survivor(world: Api
     assert merged["identities"] == []
     assert merged["cases"] == []
     assert texts(world, a_id) == ["请帮我查一下", "我的订单在哪里？", "Заказ № 42", "Где мой заказ?"]
-    assert timeline(world, a_id)[0]["type"] == "customer.merged"
+    # B's case (opened, routed) and its messages now sit on A's timeline, in the order they happened
+    assert types(world, a_id) == [
+        "customer.merged",
+        "message.received",
+        "case.routed",
+        "message.received",
+        "case.opened",
+        "message.received",
+        "case.routed",
+        "message.received",
+        "case.opened",
+    ]
     assert texts(world, b_id) == []
     assert conversation(world, b["conversation_id"])["customer_id"] == a_id
     found = world.client.get(
@@ -376,6 +395,7 @@ def test_a_new_conversation_on_bs_identity_while_merged_goes_back_to_b(world: Ap
     # then it lands on A
     assert during["customer_id"] == a_id
     assert during["conversation_id"] != b["conversation_id"]
+    assert during["case_id"] == b["case_id"]
     assert "新的问题：退款" in texts(world, a_id)
 
     # when the merge is undone
@@ -385,6 +405,15 @@ def test_a_new_conversation_on_bs_identity_while_merged_goes_back_to_b(world: Ap
     assert conversation(world, during["conversation_id"])["customer_id"] == b_id
     assert texts(world, b_id) == ["新的问题：退款", "请帮我查一下", "我的订单在哪里？"]
     assert texts(world, a_id) == ["Заказ № 42", "Где мой заказ?"]
+    # the new thread's message joined B's open case, whose work already waits: it was not routed again
+    assert types(world, b_id) == [
+        "customer.unmerged",
+        "message.received",
+        "message.received",
+        "case.routed",
+        "message.received",
+        "case.opened",
+    ]
     messages = world.client.get(
         f"/api/v1/conversations/{during['conversation_id']}/messages", headers=world.agent_headers
     ).json()["items"]

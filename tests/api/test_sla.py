@@ -414,8 +414,17 @@ def test_starting_twice_starts_nothing_more(sla: SlaWorld) -> None:
 
 
 def test_another_tenants_case_is_not_found(sla: SlaWorld, container: Container, client: TestClient) -> None:
+    # given a case whose clocks intake started when the mail opened it, and another tenant
     ids = sla.receive("Где мой заказ?")
     other = make_sla_world(container, client)
+    clocks = {
+        kind: (clock.id, clock.target_seconds, clock.started_at, clock.due_at, clock.status)
+        for kind, clock in sla.clocks(ids["case_id"]).items()
+    }
+    assert set(clocks) == {"first_response", "resolution"}
+    before = row_counts(container)
+
+    # when the other tenant starts clocks on it, or reads them
     with container.uow() as uow, pytest.raises(NotFound):
         start_case_clocks(
             uow.session,
@@ -426,10 +435,16 @@ def test_another_tenants_case_is_not_found(sla: SlaWorld, container: Container, 
             customer_tier=None,
             now=FRIDAY_17_MSK,
         )
-    assert sla.clocks(ids["case_id"]) == {}
     response = client.get(f"/api/v1/cases/{ids['case_id']}/sla", headers=other.headers["admin"])
+
+    # then the case is not found for it, and its clocks are as they were
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+    assert {
+        kind: (clock.id, clock.target_seconds, clock.started_at, clock.due_at, clock.status)
+        for kind, clock in sla.clocks(ids["case_id"]).items()
+    } == clocks
+    assert row_counts(container) == before
 
 
 def test_a_known_topic_retargets_running_clocks_from_their_start(sla: SlaWorld) -> None:

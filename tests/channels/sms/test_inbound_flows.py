@@ -52,7 +52,7 @@ def test_an_incoming_sms_lands_on_the_senders_timeline(sms: TwilioChannel) -> No
     assert message["event"] is None
     assert message["meta"] == {"to": "+15005550006", "segments": 1}
     assert message["case_id"] is not None
-    assert {item["type"] for item in timeline} == {"message.received", "case.opened"}
+    assert [item["type"] for item in timeline] == ["case.routed", "message.received", "case.opened"]
 
 
 def test_a_chinese_sms_is_stored_as_sent(sms: TwilioChannel, container: Container) -> None:

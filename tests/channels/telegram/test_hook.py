@@ -21,7 +21,7 @@ def test_an_update_lands_on_the_senders_timeline(telegram: TelegramWorld) -> Non
     assert customer is not None
     assert customer["name"] == "Анна Иванова"
     entries = telegram.timeline(customer["id"])
-    assert sorted(item["type"] for item in entries) == ["case.opened", "message.received"]
+    assert [item["type"] for item in entries] == ["case.routed", "message.received", "case.opened"]
     message = next(item["message"] for item in entries if item["type"] == "message.received")
     assert message["channel_kind"] == "telegram"
     assert message["sender"] == {"identity": "telegram:1111111", "name": "Анна Иванова"}
@@ -51,7 +51,16 @@ def test_each_edit_is_a_new_entry_next_to_the_original(telegram: TelegramWorld) 
 
     customer = telegram.customer("telegram:1111111")
     assert customer is not None
-    messages = [item["message"] for item in telegram.timeline(customer["id"]) if item.get("message")]
+    entries = telegram.timeline(customer["id"])
+    # the edit joins the open case whose work already waits: it is not routed again
+    assert [item["type"] for item in entries] == [
+        "message.received",
+        "case.routed",
+        "message.received",
+        "case.opened",
+    ]
+    # a case.routed entry points at the message it routed too; the edits are about the messages
+    messages = [item["message"] for item in entries if item["type"] == "message.received"]
     assert [(item["text"], item["meta"]) for item in messages] == [
         ("Здравствуйте! Когда доставят заказ №45822?", {"edited": True, "original_message_id": 1365}),
         ("Здравствуйте! Когда доставят заказ №45821?", {"message_id": 1365}),

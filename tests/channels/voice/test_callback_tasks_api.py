@@ -45,6 +45,8 @@ def test_the_open_callback_list(world: ApiWorld, abandoned: dict[str, Any]) -> N
     assert set(task) == {
         "id", "kind", "status", "reason", "queue", "priority", "due_at", "customer_id", "case_id",
         "conversation_id", "message_id", "assigned_user_id", "created_at", "completed_at",
+        "channel_kind", "language", "skills", "team_id", "sticky_user_id", "enqueued_at", "assigned_at",
+        "overflowed",
     }  # fmt: skip
     assert {
         key: task[key] for key in ("kind", "status", "reason", "queue", "assigned_user_id", "completed_at")

@@ -178,7 +178,13 @@ def test_a_whole_call_is_one_conversation_on_the_callers_customer(
     assert {item["channel_kind"] for item in messages} == {"voice"}
     assert {item["sender"]["identity"] for item in messages} == {"phone:+79161234567"}
     counts = row_counts(container)
-    assert (counts["conversations"], counts["cases"], counts["tasks"]) == (2, 1, 0)
+    assert (counts["conversations"], counts["cases"], counts["tasks"]) == (2, 1, 1)
+    # the one task is the work her app message opened the case with; the answered call adds none
+    (task,) = tasks_of(container)
+    # (no topics in this tenant, an async channel: no rule of the default policy decides)
+    assert (task["reason"], task["queue"], task["status"]) == ("routed:default", "general", "open")
+    assert str(task["case_id"]).replace("-", "") == ids["case_id"].replace("-", "")
+    assert task["message_case_id"] == task["case_id"]
 
 
 @pytest.mark.parametrize(

@@ -22,8 +22,8 @@ def test_the_demo_customer_who_called_has_a_callback_on_her_case(container: Cont
         anna = session.scalars(select(Identity).where(Identity.address == "+79161234567")).one().customer_id
         kinds = set(session.scalars(select(Message.channel_kind).where(Message.customer_id == anna)))
         tasks = [
-            (task.reason, task.queue, task.status, task.case_id)
-            for task in session.scalars(select(Task).where(Task.customer_id == anna))
+            (task.kind, task.reason, task.queue, task.status, task.case_id)
+            for task in session.scalars(select(Task).where(Task.customer_id == anna).order_by(Task.id))
         ]
         call_cases = set(
             session.scalars(
@@ -31,9 +31,11 @@ def test_the_demo_customer_who_called_has_a_callback_on_her_case(container: Cont
             )
         )
     assert {"api", "sms", "voice"} <= kinds
-    (task,) = tasks
-    assert task[:3] == ("call.abandoned", "callbacks", "open")
-    assert task[3] is not None and call_cases == {task[3]}
+    (callback,) = [task for task in tasks if task[0] == "callback"]
+    assert callback[1:4] == ("call.abandoned", "callbacks", "open")
+    assert callback[4] is not None and call_cases == {callback[4]}
+    # her text opened that case and was routed: its conversation work is the case's other task
+    assert [(task[0], task[4]) for task in tasks if task[0] != "callback"] == [("conversation", callback[4])]
 
 
 def test_loading_the_phone_demos_again_changes_nothing(container: Container) -> None:

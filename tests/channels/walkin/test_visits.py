@@ -52,9 +52,11 @@ def test_a_visit_joins_the_case_the_app_message_opened_and_resolves_it(
     timeline = world.client.get(
         f"/api/v1/customers/{online['customer_id']}/timeline", headers=world.agent_headers
     ).json()["items"]
+    # the app message opened the case and was routed; the visit joined it (its work already waiting)
     assert [item["type"] for item in timeline] == [
         "case.resolved",
         "message.received",
+        "case.routed",
         "message.received",
         "case.opened",
     ]
@@ -65,6 +67,9 @@ def test_a_visit_joins_the_case_the_app_message_opened_and_resolves_it(
     assert message["meta"]["branch"] == "Офис на Тверской"
     assert message["meta"]["outcome"] == "resolved"
     assert message["meta"]["topic_code"] == "returns"
+    # and the work routing queued for the case when the app message opened it is finished, not left queued
+    tasks = world.client.get("/api/v1/tasks", headers=world.agent_headers).json()["items"]
+    assert [(task["case_id"], task["status"]) for task in tasks] == [(online["case_id"], "done")]
 
 
 def test_a_new_visitor_is_created_by_document_number(world: ApiWorld, office: dict[str, Any]) -> None:

@@ -177,7 +177,19 @@ def test_anna_who_mailed_yesterday_confirms_her_address_in_the_chat(
     timeline = client.get(
         f"/api/v1/customers/{anna.customer_id}/timeline", headers=world.agent_headers
     ).json()["items"]
-    messages = [(item["channel_kind"], item["message"]["text"]) for item in timeline if item.get("message")]
+    # the mail opened the case and was routed; the chat message joined it and its waiting work
+    assert [item["type"] for item in timeline] == [
+        "message.received",
+        "customer.merged",
+        "case.routed",
+        "message.received",
+        "case.opened",
+    ]
+    messages = [
+        (item["channel_kind"], item["message"]["text"])
+        for item in timeline
+        if item["type"] == "message.received"
+    ]
     assert messages == [("webchat", "Я писала вчера про заказ 45821"), ("api", "Мой заказ 45821 не пришёл")]
     assert {item["case_id"] for item in timeline if item["type"].startswith("message.")} == {
         str(anna.case_id)

@@ -85,9 +85,10 @@ def test_a_chinese_text_message_lands_on_the_customers_timeline(
     assert_success(response)
     customer = customer_of(world, CHINESE_OPENID)
     entries = timeline(world, customer["id"])
-    assert [entry["type"] for entry in entries] == ["message.received", "case.opened"]
-    message = entries[0]["message"]
+    assert [entry["type"] for entry in entries] == ["case.routed", "message.received", "case.opened"]
+    message = entries[1]["message"]
     assert message["case_id"] is not None
+    assert (entries[0]["case_id"], entries[0]["message"]["id"]) == (message["case_id"], message["id"])
     assert {key: message[key] for key in ("channel_kind", "direction", "sender", "text", "external_id")} == {
         "channel_kind": "wechat",
         "direction": "in",
@@ -176,10 +177,16 @@ def test_a_subscribe_then_a_question_opens_one_case_for_the_question(
 
     entries = timeline(world, customer_of(world, CHINESE_OPENID)["id"])
 
-    assert [entry["type"] for entry in entries] == ["message.received", "case.opened", "message.received"]
-    assert entries[2]["message"]["event"] == "wechat.subscribe"
-    assert entries[2]["message"]["case_id"] is None
-    assert entries[0]["message"]["case_id"] == entries[1]["case_id"]
+    # the question opens the case and is routed; the subscribe event opened no case and was not routed
+    assert [entry["type"] for entry in entries] == [
+        "case.routed",
+        "message.received",
+        "case.opened",
+        "message.received",
+    ]
+    assert entries[3]["message"]["event"] == "wechat.subscribe"
+    assert entries[3]["message"]["case_id"] is None
+    assert entries[1]["message"]["case_id"] == entries[2]["case_id"] == entries[0]["case_id"]
 
 
 def test_an_ignored_event_is_acknowledged_and_stores_nothing(

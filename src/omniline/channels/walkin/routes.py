@@ -21,6 +21,7 @@ from omniline.kernel.events import DomainEvent
 from omniline.kernel.ids import new_id
 from omniline.messages.normalized import InboundMessage
 from omniline.pipeline.ingest import ingest_message
+from omniline.routing.dispatch import finish_case_tasks
 from omniline.security.audit import record_audit
 from omniline.web.dependencies import ActorDep, ContainerDep
 
@@ -85,6 +86,8 @@ def record_visit(body: VisitRequest, actor: ActorDep, container: ContainerDep) -
                 actor=actor.ref,
                 now=now,
             )
+            # Served at the desk: the work routing queued for this case is done too.
+            finish_case_tasks(uow, result.case_id, now)
             case = case_view(resolved)
             uow.emit(DomainEvent("case.updated", actor.tenant_id, {"case": case, "change": "resolved"}))
         if not result.duplicate:
