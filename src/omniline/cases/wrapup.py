@@ -8,6 +8,7 @@ inbound messages), so the model learns from what agents decide, on every channel
 import re
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -64,26 +65,12 @@ def confirm_topic(
             actor=actor.ref,
             now=now,
         )
-    details = {"topic": topic.code, "previous": previous.code if previous else None, "source": source}
-    record_event(
-        session,
-        tenant_id=actor.tenant_id,
-        customer_id=case.customer_id,
-        type="case.topic_confirmed",
-        at=now,
-        case_id=case.id,
-        actor=actor.ref,
-        data=details,
-    )
-    record_audit(
-        session,
-        tenant_id=actor.tenant_id,
-        actor=actor.ref,
-        action="case.topic_confirmed",
-        subject_type="case",
-        subject_id=case.id,
-        data=details,
-    )
+    details: dict[str, Any] = {
+        "topic": topic.code,
+        "previous": previous.code if previous else None,
+        "source": source,
+    }
+    _record(session, actor, case, "case.topic_confirmed", details, now=now)
     return case
 
 
@@ -114,14 +101,24 @@ def wrap_up_case(
     case.wrapped_up_at = now
     case.updated_at = now
     finished = _finish_work(uow, case, actor, resolve=resolve, now=now)
-    details = {"resolution_code": resolution_code, "resolved": resolve, "tasks_finished": finished} | (
-        {"note": note} if note else {}
-    )
+    details: dict[str, Any] = {
+        "resolution_code": resolution_code,
+        "resolved": resolve,
+        "tasks_finished": finished,
+    } | ({"note": note} if note else {})
+    _record(session, actor, case, "case.wrapped_up", details, now=now)
+    return case
+
+
+def _record(
+    session: Session, actor: Actor, case: Case, action: str, details: dict[str, Any], *, now: datetime
+) -> None:
+    """A person's action on a case: on the customer's timeline and in the audit log, alike."""
     record_event(
         session,
         tenant_id=actor.tenant_id,
         customer_id=case.customer_id,
-        type="case.wrapped_up",
+        type=action,
         at=now,
         case_id=case.id,
         actor=actor.ref,
@@ -131,12 +128,11 @@ def wrap_up_case(
         session,
         tenant_id=actor.tenant_id,
         actor=actor.ref,
-        action="case.wrapped_up",
+        action=action,
         subject_type="case",
         subject_id=case.id,
         data=details,
     )
-    return case
 
 
 def _finish_work(uow: UnitOfWork, case: Case, actor: Actor, *, resolve: bool, now: datetime) -> int:
