@@ -1,6 +1,7 @@
 """The one place that chooses implementations: database, bus, channel adapters, HTTP client, clock."""
 
 import threading
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -8,8 +9,8 @@ import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from omniline.channels.base import AdapterContext
-from omniline.channels.cache import ChannelCache
+from omniline.channels.base import AdapterContext, ChannelInfo
+from omniline.channels.cache import channel_cache
 from omniline.channels.outbox import RetryPolicy
 from omniline.channels.registry import ChannelRegistry, default_registry
 from omniline.db import models as _all_models  # noqa: F401  (registers every table with the ORM)
@@ -17,6 +18,7 @@ from omniline.db.engine import build_engine
 from omniline.db.unit_of_work import UnitOfWork
 from omniline.files.store import FileStore
 from omniline.kernel.clock import Clock, utcnow
+from omniline.kernel.ttl_cache import TtlCache
 from omniline.realtime.bus import Bus, InProcessBus
 from omniline.settings import Settings
 
@@ -32,7 +34,7 @@ class Container:
     files: FileStore
     clock: Clock = field(default=utcnow)
     write_lock: "threading.RLock | None" = None  # SQLite only: see UnitOfWork
-    channel_cache: ChannelCache = field(default_factory=ChannelCache)
+    channel_cache: TtlCache[uuid.UUID, ChannelInfo] = field(default_factory=channel_cache)
 
     @property
     def adapter_context(self) -> AdapterContext:

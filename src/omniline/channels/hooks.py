@@ -62,7 +62,7 @@ async def receive_hook(
 def process_hook(
     container: Container, channel_id: uuid.UUID, hook: HookRequest
 ) -> tuple[InboundBatch, list[IngestResult]]:
-    channel = container.channel_cache.get(channel_id, lambda: _load_channel(container, channel_id))
+    channel = container.channel_cache.get(channel_id, lambda _stale: _load_channel(container, channel_id))
     adapter = container.channels.get(channel.kind)
     batch = adapter.parse_hook(channel, hook, container.adapter_context)
     if not batch.messages and not batch.delivery_updates:

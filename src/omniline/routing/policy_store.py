@@ -7,8 +7,6 @@ once in the process that saved it.
 
 import copy
 import functools
-import threading
-import time
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +16,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from omniline.kernel.ttl_cache import TtlCache
 from omniline.routing.models import RoutingPolicy
 from omniline.routing.policy import Policy, compile_policy
 from omniline.routing.policy_schema import parse_policy
@@ -45,31 +44,21 @@ class PolicyCache:
     is compiled again only when the version changed."""
 
     def __init__(self, ttl_seconds: float = DEFAULT_TTL_SECONDS) -> None:
-        self._ttl = ttl_seconds
-        self._entries: dict[uuid.UUID, tuple[float, Policy]] = {}
-        self._lock = threading.Lock()
+        self._policies: TtlCache[uuid.UUID, Policy] = TtlCache(ttl_seconds)
 
     def get(self, session: Session, tenant_id: uuid.UUID) -> Policy:
-        now = time.monotonic()
-        with self._lock:
-            entry = self._entries.get(tenant_id)
-        if entry is not None and entry[0] > now:
-            return entry[1]
-        version = (
-            session.scalar(select(RoutingPolicy.version).where(RoutingPolicy.tenant_id == tenant_id)) or 0
-        )
-        policy = (
-            entry[1]
-            if entry is not None and entry[1].version == version
-            else _compile_stored(session, tenant_id)
-        )
-        with self._lock:
-            self._entries[tenant_id] = (now + self._ttl, policy)
-        return policy
+        def load(previous: Policy | None) -> Policy:
+            version = (
+                session.scalar(select(RoutingPolicy.version).where(RoutingPolicy.tenant_id == tenant_id)) or 0
+            )
+            if previous is not None and previous.version == version:
+                return previous
+            return _compile_stored(session, tenant_id)
+
+        return self._policies.get(tenant_id, load)
 
     def forget(self, tenant_id: uuid.UUID) -> None:
-        with self._lock:
-            self._entries.pop(tenant_id, None)
+        self._policies.forget(tenant_id)
 
 
 _cache = PolicyCache()

@@ -5,8 +5,6 @@ background job's (`sla_job.py`).
 """
 
 import logging
-import threading
-import time
 import uuid
 from datetime import datetime
 from typing import Any
@@ -17,6 +15,7 @@ from sqlalchemy.orm import Session
 from omniline.cases.models import Case
 from omniline.customers.models import Customer
 from omniline.kernel.errors import InvalidInput, NotFound
+from omniline.kernel.ttl_cache import TtlCache
 from omniline.messages.models import Message
 from omniline.routing.calendar import (
     BusinessHours,
@@ -39,36 +38,31 @@ from omniline.taxonomy.models import Topic
 log = logging.getLogger(__name__)
 
 CALENDAR_TTL_SECONDS = 5.0  # another process's calendar change reaches this one within this time
-_calendars: dict[uuid.UUID, tuple[float, BusinessHours]] = {}
-_calendars_lock = threading.Lock()
+_calendars: TtlCache[uuid.UUID, BusinessHours] = TtlCache(CALENDAR_TTL_SECONDS)
 
 
 def load_business_hours(session: Session, tenant_id: uuid.UUID) -> BusinessHours:
     """The tenant's calendar, or 24/7 when it has none (or a stored one no longer validates, which is
     logged: clocks must keep running rather than fail every pass)."""
-    moment = time.monotonic()
-    with _calendars_lock:
-        entry = _calendars.get(tenant_id)
-    if entry is not None and entry[0] > moment:
-        return entry[1]
+    return _calendars.get(tenant_id, lambda _stale: _read_business_hours(session, tenant_id))
+
+
+def _read_business_hours(session: Session, tenant_id: uuid.UUID) -> BusinessHours:
     row = session.scalar(select(BusinessCalendar).where(BusinessCalendar.tenant_id == tenant_id))
-    hours = always_open()
-    if row is not None:
-        try:
-            hours = calendar_from_document(
-                {"timezone": row.timezone, "hours": row.hours, "holidays": row.holidays}
-            )
-        except InvalidInput as error:
-            log.warning("calendar of tenant %s is invalid, counting 24/7: %s", tenant_id, error.message)
-    with _calendars_lock:
-        _calendars[tenant_id] = (moment + CALENDAR_TTL_SECONDS, hours)
-    return hours
+    if row is None:
+        return always_open()
+    try:
+        return calendar_from_document(
+            {"timezone": row.timezone, "hours": row.hours, "holidays": row.holidays}
+        )
+    except InvalidInput as error:
+        log.warning("calendar of tenant %s is invalid, counting 24/7: %s", tenant_id, error.message)
+        return always_open()
 
 
 def forget_business_hours(tenant_id: uuid.UUID) -> None:
     """Drop the cached calendar (after a change is committed in this process)."""
-    with _calendars_lock:
-        _calendars.pop(tenant_id, None)
+    _calendars.forget(tenant_id)
 
 
 def save_calendar(
@@ -125,26 +119,35 @@ def start_case_clocks(
     klass = channel_class(channel_kind)
     targets = sla_targets(topic.sla if topic else None, klass, customer_tier)
     hours = load_business_hours(session, tenant_id)
-    clocks = []
-    for kind in kinds:
-        target = targets.for_kind(kind)
-        warn_at, due_at = clock_times(hours, now, target)
-        clocks.append(
-            SlaClock(
-                tenant_id=tenant_id,
-                case_id=case_id,
-                kind=kind,
-                target_seconds=target,
-                channel_class=klass,
-                started_at=now,
-                warn_at=warn_at,
-                due_at=due_at,
-                status="running",
-            )
-        )
+    clocks = [
+        _new_clock(tenant_id, case_id, kind, targets.for_kind(kind), klass, hours, now) for kind in kinds
+    ]
     session.add_all(clocks)
     session.flush()
     return clocks
+
+
+def _new_clock(
+    tenant_id: uuid.UUID,
+    case_id: uuid.UUID,
+    kind: str,
+    target: int,
+    klass: ChannelClass,
+    hours: BusinessHours,
+    now: datetime,
+) -> SlaClock:
+    warn_at, due_at = clock_times(hours, now, target)
+    return SlaClock(
+        tenant_id=tenant_id,
+        case_id=case_id,
+        kind=kind,
+        target_seconds=target,
+        channel_class=klass,
+        started_at=now,
+        warn_at=warn_at,
+        due_at=due_at,
+        status="running",
+    )
 
 
 def retarget_case_clocks(
@@ -228,18 +231,8 @@ def restart_resolution_clock(session: Session, *, case_id: uuid.UUID, now: datet
     customer = session.get(Customer, case.customer_id)
     klass = _case_channel_class(session, case_id)
     target = sla_targets(topic.sla if topic else None, klass, customer.tier if customer else None).resolution
-    warn_at, due_at = clock_times(load_business_hours(session, case.tenant_id), now, target)
-    clock = SlaClock(
-        tenant_id=case.tenant_id,
-        case_id=case_id,
-        kind="resolution",
-        target_seconds=target,
-        channel_class=klass,
-        started_at=now,
-        warn_at=warn_at,
-        due_at=due_at,
-        status="running",
-    )
+    hours = load_business_hours(session, case.tenant_id)
+    clock = _new_clock(case.tenant_id, case_id, "resolution", target, klass, hours, now)
     session.add(clock)
     session.flush()
     return clock

@@ -17,7 +17,6 @@ and loaded models by id; each call asks the database only for the id of the tena
 """
 
 import threading
-import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -28,6 +27,7 @@ from sqlalchemy import Uuid, bindparam, select
 from sqlalchemy.orm import Session
 
 from omniline.kernel.errors import InvalidInput
+from omniline.kernel.ttl_cache import TtlCache
 from omniline.taxonomy.model import TopicModel, loads
 from omniline.taxonomy.models import ClassifierModel, Topic
 from omniline.taxonomy.rules import RuleHit, RuleSet, TopicRules, compile_rules, match_rules
@@ -60,19 +60,8 @@ class _TenantRules:
 class _Caches:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._rules: dict[uuid.UUID, tuple[float, _TenantRules]] = {}
+        self.rules: TtlCache[uuid.UUID, _TenantRules] = TtlCache(RULES_TTL_SECONDS)
         self._models: OrderedDict[uuid.UUID, TopicModel] = OrderedDict()
-
-    def rules(self, tenant_id: uuid.UUID, load: Callable[[], _TenantRules]) -> _TenantRules:
-        now = time.monotonic()
-        with self._lock:
-            entry = self._rules.get(tenant_id)
-        if entry is not None and entry[0] > now:
-            return entry[1]
-        loaded = load()
-        with self._lock:
-            self._rules[tenant_id] = (now + RULES_TTL_SECONDS, loaded)
-        return loaded
 
     def model(self, model_id: uuid.UUID, load: Callable[[], TopicModel]) -> TopicModel:
         with self._lock:
@@ -88,8 +77,8 @@ class _Caches:
         return loaded
 
     def clear(self) -> None:
+        self.rules.clear()
         with self._lock:
-            self._rules.clear()
             self._models.clear()
 
 
@@ -141,7 +130,7 @@ def classify_text(
     session: Session, tenant_id: uuid.UUID, text: str, *, language: str | None, min_confidence: float
 ) -> Classification:
     """The topic of `text` for the tenant, as the module docstring describes. Reads only."""
-    tenant = _caches.rules(tenant_id, lambda: _load_rules(session, tenant_id))
+    tenant = _caches.rules.get(tenant_id, lambda _stale: _load_rules(session, tenant_id))
     hits = match_rules(tenant.ruleset, text, language)
     scores: dict[str, float] = {}
     # The model is only loaded when the rules do not win outright (combine would ignore it).
