@@ -15,7 +15,6 @@ from omniline.agents.models import AgentProfile
 from omniline.bootstrap import Container
 from omniline.cases.models import Case
 from omniline.cases.service import allocate_case_number
-from omniline.channels.signing import sign_body
 from omniline.customers.models import Customer
 from omniline.kernel.clock import utcnow
 from omniline.kernel.ids import new_id
@@ -26,7 +25,7 @@ from omniline.routing.models import Offer, Task
 from omniline.routing.offers import expire_offers
 from omniline.security.models import AuditEntry
 from omniline.timeline.models import TimelineEvent
-from tests.channels.voice.support import raw_fixture
+from tests.channels.voice.support import post_abandoned_call
 from tests.support import PASSWORD, ApiWorld, login, row_counts
 
 
@@ -679,44 +678,9 @@ def test_an_abandoned_call_becomes_voice_work_due_in_fifteen_minutes(
     world: ApiWorld, container: Container, clock: Clock
 ) -> None:
     # given a PBX channel, and an abandoned call on it
-    channel = world.client.post(
-        "/api/v1/channels",
-        json={"kind": "voice", "name": "АТС", "config": {"provider": "cti"}},
-        headers=world.admin_headers,
-    ).json()
-    raw = raw_fixture("cti_call_abandoned.json")
-    response = world.client.post(
-        f"/hooks/{channel['id']}",
-        content=raw,
-        headers={"X-Omniline-Signature": sign_body(channel["secret"], raw)},
-    )
-    assert response.status_code == 202, response.text
+    post_abandoned_call(world, "АТС")
 
     # then the callback takes voice capacity and waits from when it is due
     with container.uow() as uow:
         task = uow.session.scalars(select(Task).where(Task.kind == "callback")).one()
         assert (task.channel_kind, task.queue, task.enqueued_at) == ("voice", "callbacks", task.due_at)
-
-
-def test_finishing_with_only_a_session_frees_the_agent_and_the_job_offers_the_next(
-    world: ApiWorld, container: Container, clock: Clock
-) -> None:
-    # given an agent on her only call, and a second call waiting
-    anna = add_agent(world, container, "anna", capacity={"voice": 1})
-    first = enqueue(container, world.tenant_id, channel_kind="voice")
-    run_dispatch(container, world.tenant_id)
-    world.client.post(f"/api/v1/offers/{offer_of(container, first)}/accept", headers=anna.headers)
-    second = enqueue(container, world.tenant_id, channel_kind="voice")
-
-    # when wrap-up code that holds only a session finishes the call
-    with container.uow() as uow:
-        finish_task(uow.session, task_id=first, now=clock.advance(60))
-        uow.commit()
-
-    # then she is free and idle, but nothing is offered until the routing job runs
-    profile = profile_of(container, anna.user_id)
-    assert (profile.presence, profile.idle_since) == ("available", clock.now)
-    assert task_row(container, first).status == "done"
-    assert pending_offers(container) == []
-    assert run_routing_pass(container, now=clock.advance(1)) == 1
-    assert pending_offers(container) == [(second, anna.user_id)]

@@ -11,7 +11,6 @@ from omniline.cases.service import change_case_status, get_case
 from omniline.cases.views import case_view
 from omniline.cases.wrapup import confirm_topic, wrap_up_case
 from omniline.kernel.events import DomainEvent
-from omniline.routing.dispatch import finish_case_tasks
 from omniline.security.access import Actor
 from omniline.web.dependencies import ActorDep, ContainerDep
 
@@ -92,10 +91,8 @@ def _change(case_id: uuid.UUID, action: str, actor: Actor, container: Container)
     with container.uow() as uow:
         now = container.clock()
         case = change_case_status(
-            uow.session, tenant_id=actor.tenant_id, case_id=case_id, action=action, actor=actor.ref, now=now
+            uow, tenant_id=actor.tenant_id, case_id=case_id, action=action, actor=actor.ref, now=now
         )
-        if action == "resolve":
-            finish_case_tasks(uow, case.id, now)
         view = case_view(case)
         uow.emit(DomainEvent("case.updated", actor.tenant_id, {"case": view, "change": PAST_TENSE[action]}))
         uow.commit()

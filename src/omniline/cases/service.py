@@ -12,8 +12,10 @@ from omniline.accounts.models import Tenant
 from omniline.cases.lifecycle import OPEN_STATUSES, CaseSummary, decide_case, next_status
 from omniline.cases.models import Case
 from omniline.db.base import UTCDateTime, table_of
+from omniline.db.unit_of_work import UnitOfWork
 from omniline.kernel.errors import NotFound
 from omniline.kernel.ids import new_id
+from omniline.routing.dispatch import finish_case_tasks
 from omniline.routing.sla_service import restart_resolution_clock, stop_case_clocks
 from omniline.security.audit import record_audit
 from omniline.timeline.service import record_event
@@ -148,9 +150,12 @@ def get_case(session: Session, tenant_id: uuid.UUID, case_id: uuid.UUID) -> Case
 
 
 def change_case_status(
-    session: Session, *, tenant_id: uuid.UUID, case_id: uuid.UUID, action: str, actor: str, now: datetime
+    uow: UnitOfWork, *, tenant_id: uuid.UUID, case_id: uuid.UUID, action: str, actor: str, now: datetime
 ) -> Case:
-    """Resolve or reopen a case (Conflict if its status does not allow it), on the timeline and audited."""
+    """Resolve or reopen a case (Conflict if its status does not allow it), on the timeline and audited.
+    A resolved case needs nobody's work: its queued, offered and assigned tasks end, and its SLA
+    clocks stop; a reopened one gets a fresh resolution clock."""
+    session = uow.session
     case = get_case(session, tenant_id, case_id)
     event_type = CASE_EVENT_TYPES[action]
     case.status = next_status(case.status, action)
@@ -158,6 +163,7 @@ def change_case_status(
     if action == "resolve":
         case.resolved_at = now
         stop_case_clocks(session, case_id=case.id, now=now)
+        finish_case_tasks(uow, case.id, now)
     elif action == "reopen":
         case.resolved_at = None
         case.reopen_count += 1

@@ -93,14 +93,14 @@ def wrap_up_case(
     case = get_case(session, actor.tenant_id, case_id)
     if topic_code is not None:
         confirm_topic(session, actor=actor, case_id=case_id, topic_code=topic_code, now=now)
+    finished = _finish_work(uow, case, actor, resolve=resolve, now=now)
     if resolve:
         change_case_status(
-            session, tenant_id=actor.tenant_id, case_id=case_id, action="resolve", actor=actor.ref, now=now
+            uow, tenant_id=actor.tenant_id, case_id=case_id, action="resolve", actor=actor.ref, now=now
         )
     case.resolution_code = resolution_code or case.resolution_code
     case.wrapped_up_at = now
     case.updated_at = now
-    finished = _finish_work(uow, case, actor, resolve=resolve, now=now)
     details: dict[str, Any] = {
         "resolution_code": resolution_code,
         "resolved": resolve,

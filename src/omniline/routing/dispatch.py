@@ -55,20 +55,6 @@ def timing_of(uow: UnitOfWork) -> OfferTiming:
     return OfferTiming.from_settings(uow.settings) if uow.settings is not None else OfferTiming()
 
 
-class SessionOnly(UnitOfWork):
-    """A unit of work's face for a caller that holds only a session: the same changes, but events are
-    dropped and nothing is offered (the routing job offers freed capacity on its next pass)."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.settings = None
-        self._pending = []
-        self._write_lock = None
-
-    def emit(self, event: DomainEvent) -> None:
-        pass
-
-
 def enqueue_work(
     session: Session,
     *,
@@ -272,36 +258,30 @@ def withdraw_offers(uow: UnitOfWork, user_id: uuid.UUID, now: datetime) -> list[
     return pending
 
 
-def finish_task(
-    work: Session | UnitOfWork, *, task_id: uuid.UUID, status: str = "done", now: datetime
-) -> Task:
+def finish_task(uow: UnitOfWork, *, task_id: uuid.UUID, status: str = "done", now: datetime) -> Task:
     """Close the task (done or cancelled): a pending offer is withdrawn, its agent's capacity is freed
-    (idle from now when it was their last work). Closing closed work does nothing.
-
-    Given the unit of work, presence events are emitted and waiting work is offered to the freed agent
-    at once; given only a session, the routing job offers it on its next pass and no event is sent."""
-    uow = work if isinstance(work, UnitOfWork) else SessionOnly(work)
+    (idle from now when it was their last work) and waiting work is offered at once. Closing closed
+    work does nothing."""
     if status not in CLOSED_STATUSES:
         raise InvalidInput(f"a task is finished as one of {', '.join(sorted(CLOSED_STATUSES))}")
     task = uow.session.scalars(select(Task).where(Task.id == task_id).with_for_update()).first()
     if task is None:
         raise NotFound(f"task {task_id} not found")
-    if _finish(uow, task, status, now) and not isinstance(uow, SessionOnly):
+    if _finish(uow, task, status, now):
         dispatch(uow, task.tenant_id, now=now)
     return task
 
 
-def finish_case_tasks(work: Session | UnitOfWork, case_id: uuid.UUID, now: datetime) -> list[Task]:
+def finish_case_tasks(uow: UnitOfWork, case_id: uuid.UUID, now: datetime) -> list[Task]:
     """Close every open, offered or assigned task of the case as done (the case was resolved or
-    wrapped up); returns them. Session or unit of work: as `finish_task`."""
-    uow = work if isinstance(work, UnitOfWork) else SessionOnly(work)
+    wrapped up), as `finish_task` does; returns them."""
     tasks = list(
         uow.session.scalars(
             select(Task).where(Task.case_id == case_id, Task.status.in_(OPEN_WORK)).with_for_update()
         )
     )
     freed = [_finish(uow, task, "done", now) for task in tasks]
-    if any(freed) and not isinstance(uow, SessionOnly):
+    if any(freed):
         dispatch(uow, tasks[0].tenant_id, now=now)
     return tasks
 
@@ -399,7 +379,6 @@ def _finish(uow: UnitOfWork, task: Task, status: str, now: datetime) -> bool:
     holder = task.assigned_user_id if task.status == "assigned" else None
     if task.status == "offered":
         release_task(uow, task, now)
-        task.assigned_user_id = None
     task.status = status
     task.completed_at = now
     if holder is not None:

@@ -21,7 +21,6 @@ from omniline.kernel.events import DomainEvent
 from omniline.kernel.ids import new_id
 from omniline.messages.normalized import InboundMessage
 from omniline.pipeline.ingest import ingest_message
-from omniline.routing.dispatch import finish_case_tasks
 from omniline.security.audit import record_audit
 from omniline.web.dependencies import ActorDep, ContainerDep
 
@@ -79,15 +78,13 @@ def record_visit(body: VisitRequest, actor: ActorDep, container: ContainerDep) -
         case: dict[str, Any] | None = None
         if result.case_id and body.outcome == "resolved" and not result.duplicate:
             resolved = change_case_status(
-                uow.session,
+                uow,
                 tenant_id=actor.tenant_id,
                 case_id=result.case_id,
                 action="resolve",
                 actor=actor.ref,
                 now=now,
             )
-            # Served at the desk: the work routing queued for this case is done too.
-            finish_case_tasks(uow, result.case_id, now)
             case = case_view(resolved)
             uow.emit(DomainEvent("case.updated", actor.tenant_id, {"case": case, "change": "resolved"}))
         if not result.duplicate:
