@@ -23,7 +23,7 @@ from omniline.customers.models import Customer
 from omniline.db.unit_of_work import UnitOfWork
 from omniline.kernel.events import DomainEvent
 from omniline.routing.calendar import is_open
-from omniline.routing.dispatch import dispatch, enqueue_work
+from omniline.routing.dispatch import OPEN_WORK, dispatch, enqueue_work
 from omniline.routing.models import Task
 from omniline.routing.policy import Decision, Facts, Policy, decide
 from omniline.routing.policy_store import load_policy
@@ -38,7 +38,6 @@ from omniline.timeline.service import record_event
 log = logging.getLogger(__name__)
 
 ROUTING_ACTOR = "system:routing"
-ACTIVE_TASK_STATUSES = ("open", "offered", "assigned")
 # Call events are routed by the telephony (an agent is already on the line, or a callback is owed);
 # here they are classified and recorded, but put in no queue.
 UNQUEUED_EVENTS_PREFIX = ("call.", "voicemail", "recording")
@@ -91,20 +90,13 @@ def route_inbound(uow: UnitOfWork, context: InboundContext, settings: Settings, 
     must_route = (
         context.case_change is not None or active_task is None or (topic_changed and waiting)
     ) and case.status != "resolved"
+    if not (must_route or context.case_change is not None or topic_changed):
+        return  # a message on work already under way: nothing to decide, no clock to move
     topic = session.get(Topic, case.topic_id) if case.topic_id else None
     customer = session.get_one(Customer, context.customer_id)
-    if context.case_change is not None:
-        start_case_clocks(
-            session,
-            tenant_id=context.tenant_id,
-            case_id=case.id,
-            topic=topic,
-            channel_kind=context.channel_kind,
-            customer_tier=customer.tier,
-            now=now,
-        )
-    elif topic_changed:
-        retarget_case_clocks(
+    if context.case_change is not None or topic_changed:
+        clocks = start_case_clocks if context.case_change is not None else retarget_case_clocks
+        clocks(
             session,
             tenant_id=context.tenant_id,
             case_id=case.id,
@@ -123,7 +115,7 @@ def route_inbound(uow: UnitOfWork, context: InboundContext, settings: Settings, 
     _record_decision(uow, case, context, decision, topic, now=now)
     if context.event is not None and context.event.startswith(UNQUEUED_EVENTS_PREFIX):
         return
-    _queue_work(session, case, context, decision, topic, settings, language=language, now=now)
+    _queue_work(session, case, context, decision, topic, policy.default_queue, language=language, now=now)
     dispatch(uow, context.tenant_id, now=now)
 
 
@@ -150,26 +142,21 @@ def _classify(
         return False
     if case.topic_id is not None and (case.topic_confidence or 0.0) >= result.confidence:
         return False
-    topic_id = session.scalar(
-        select(Topic.id).where(Topic.tenant_id == context.tenant_id, Topic.code == result.topic_code)
+    topic = session.scalar(
+        select(Topic).where(
+            Topic.tenant_id == context.tenant_id, Topic.code == result.topic_code, Topic.is_active
+        )
     )
-    if topic_id is None or topic_id == case.topic_id:
+    if topic is None or topic.id == case.topic_id:
         return False
-    case.topic_id = topic_id
+    case.topic_id = topic.id
     case.topic_source = result.source
     case.topic_confidence = round(result.confidence, 4)
-    record_event(
+    _record(
         session,
-        tenant_id=context.tenant_id,
-        customer_id=context.customer_id,
-        type="case.classified",
-        at=now,
-        channel_id=context.channel_id,
-        channel_kind=context.channel_kind,
-        conversation_id=context.conversation_id,
-        case_id=case.id,
-        message_id=context.message_id,
-        actor=ROUTING_ACTOR,
+        context,
+        "case.classified",
+        now=now,
         data={
             "topic": result.topic_code,
             "source": result.source,
@@ -254,20 +241,7 @@ def _record_decision(
     case.routing = details
     case.priority = max(case.priority, decision.priority)
     case.queue = decision.target if decision.destination in ("queue", "bot", "callback") else case.queue
-    record_event(
-        uow.session,
-        tenant_id=context.tenant_id,
-        customer_id=context.customer_id,
-        type="case.routed",
-        at=now,
-        channel_id=context.channel_id,
-        channel_kind=context.channel_kind,
-        conversation_id=context.conversation_id,
-        case_id=case.id,
-        message_id=context.message_id,
-        actor=ROUTING_ACTOR,
-        data=details,
-    )
+    _record(uow.session, context, "case.routed", now=now, data=details)
     uow.emit(
         DomainEvent(
             "case.routed", context.tenant_id, {"case_id": str(case.id), "number": case.number, **details}
@@ -281,7 +255,7 @@ def _queue_work(
     context: InboundContext,
     decision: Decision,
     topic: Topic | None,
-    settings: Settings,
+    default_queue: str,
     *,
     language: str | None,
     now: datetime,
@@ -293,14 +267,14 @@ def _queue_work(
         team_id = session.scalar(
             select(Team.id).where(Team.tenant_id == context.tenant_id, Team.name == decision.target)
         )
-        queue = case.queue or "general"
+        queue = case.queue or default_queue
     elif decision.destination == "agent":
         sticky_user_id = session.scalar(
             select(User.id).where(
                 User.tenant_id == context.tenant_id, User.email == decision.target.casefold()
             )
         )
-        queue = case.queue or "general"
+        queue = case.queue or default_queue
     skills = sorted(set(topic.skills if topic else ()) | set(decision.skills))
     return enqueue_work(
         session,
@@ -323,10 +297,30 @@ def _queue_work(
     )
 
 
+def _record(
+    session: Session, context: InboundContext, type: str, *, now: datetime, data: dict[str, Any]
+) -> None:
+    """A routing step on the timeline, beside the message that caused it."""
+    record_event(
+        session,
+        tenant_id=context.tenant_id,
+        customer_id=context.customer_id,
+        type=type,
+        at=now,
+        channel_id=context.channel_id,
+        channel_kind=context.channel_kind,
+        conversation_id=context.conversation_id,
+        case_id=context.case_id,
+        message_id=context.message_id,
+        actor=ROUTING_ACTOR,
+        data=data,
+    )
+
+
 def _active_task(session: Session, case_id: uuid.UUID) -> Task | None:
     return session.scalar(
         select(Task)
-        .where(Task.case_id == case_id, Task.status.in_(ACTIVE_TASK_STATUSES))
+        .where(Task.case_id == case_id, Task.status.in_(OPEN_WORK))
         .order_by(Task.created_at.desc())
         .limit(1)
     )
