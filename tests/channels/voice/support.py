@@ -5,6 +5,8 @@ from pathlib import Path
 from typing import Any
 
 from omniline.bootstrap import Container
+from omniline.channels.signing import sign_body
+from tests.support import ApiWorld
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -16,6 +18,24 @@ def fixture(name: str) -> dict[str, Any]:
 
 def raw_fixture(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
+
+
+def post_abandoned_call(world: ApiWorld, channel_name: str = "PBX") -> dict[str, Any]:
+    """A CTI voice channel and an abandoned call on it: the ids the hook answered with."""
+    channel = world.client.post(
+        "/api/v1/channels",
+        json={"kind": "voice", "name": channel_name, "config": {"provider": "cti"}},
+        headers=world.admin_headers,
+    ).json()
+    raw = raw_fixture("cti_call_abandoned.json")
+    response = world.client.post(
+        f"/hooks/{channel['id']}",
+        content=raw,
+        headers={"X-Omniline-Signature": sign_body(channel["secret"], raw)},
+    )
+    assert response.status_code == 202, response.text
+    ids: dict[str, Any] = response.json()
+    return ids
 
 
 def messages_of(container: Container) -> list[dict[str, Any]]:

@@ -8,28 +8,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from omniline.bootstrap import Container
-from omniline.channels.signing import sign_body
-from tests.channels.voice.support import raw_fixture
+from tests.channels.voice.support import post_abandoned_call
 from tests.support import ApiWorld, make_world, row_counts
 
 
 @pytest.fixture
 def abandoned(world: ApiWorld) -> dict[str, Any]:
-    """A CTI voice channel and an abandoned call on it: the ids the hook answered with."""
-    channel = world.client.post(
-        "/api/v1/channels",
-        json={"kind": "voice", "name": "PBX", "config": {"provider": "cti"}},
-        headers=world.admin_headers,
-    ).json()
-    raw = raw_fixture("cti_call_abandoned.json")
-    response = world.client.post(
-        f"/hooks/{channel['id']}",
-        content=raw,
-        headers={"X-Omniline-Signature": sign_body(channel["secret"], raw)},
-    )
-    assert response.status_code == 202, response.text
-    ids: dict[str, Any] = response.json()
-    return ids
+    return post_abandoned_call(world)
 
 
 def open_tasks(world: ApiWorld) -> list[dict[str, Any]]:
