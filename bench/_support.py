@@ -1,12 +1,16 @@
-"""What the benchmarks share: a throwaway database, percentiles, the JSON result lines.
+"""What the benchmarks share: the command line, a throwaway database, a tenant with one channel,
+the timing loops (per item, a webhook through `process_hook`, the adapter's parsing alone),
+percentiles, the JSON result lines.
 
 Run the benchmarks as scripts (`.venv/bin/python bench/ingest.py`): this module is imported from the
 script's own directory.
 """
 
+import argparse
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -21,9 +25,42 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from omniline.accounts.service import create_tenant
+from omniline.bootstrap import Container, bootstrap
+from omniline.channels.base import ChannelInfo, HookRequest, InboundBatch
+from omniline.channels.hooks import process_hook
+from omniline.channels.service import channel_info, create_channel
+from omniline.db.migrate import upgrade_database
+from omniline.pipeline.ingest import IngestResult
 from omniline.settings import Settings
 
 T = TypeVar("T")
+R = TypeVar("R")
+HookOutcome = tuple[InboundBatch, list[IngestResult]]  # what `process_hook` returns
+HookCheck = Callable[[HookRequest, HookOutcome], object]  # raises (SystemExit) if the outcome is wrong
+
+
+def bench_args(
+    doc: str | None,
+    argv: list[str] | None,
+    *,
+    default_n: int,
+    quick_n: int,
+    n_help: str | None = None,
+    add: Callable[[argparse.ArgumentParser], object] | None = None,
+) -> argparse.Namespace:
+    """The command line every benchmark takes: --database-url, --n and --quick (which sets `n` to
+    `quick_n`), plus whatever `add` adds. The module docstring is the help."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", help="default: a fresh SQLite file in a temporary directory")
+    parser.add_argument("--n", type=int, default=default_n, help=n_help)
+    parser.add_argument("--quick", action="store_true", help=f"a smoke run with n={quick_n}")
+    if add is not None:
+        add(parser)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.n = quick_n
+    return args
 
 
 def backend_of(url: str) -> str:
@@ -95,16 +132,97 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def time_each(items: Sequence[T], call: Callable[[T], object]) -> dict[str, float]:
-    """Call `call` on every item, timing each call; the latency summary of the whole run."""
+def time_each(
+    items: Sequence[T],
+    call: Callable[[T], R],
+    *,
+    check: Callable[[T, R], object] | None = None,
+    cpu: bool = False,
+) -> dict[str, float]:
+    """Call `call` on every item, timing each call; the latency summary of the whole run.
+
+    `check(item, result)`, if given, runs after each call, outside its timing. `cpu` adds `cpu_ms`:
+    this process's CPU time per item, what the code costs whatever else shares the machine's cores.
+    """
     clock = time.perf_counter
     latencies: list[float] = []
-    started = clock()
+    started, cpu_started = clock(), time.process_time()
     for item in items:
         began = clock()
-        call(item)
+        result = call(item)
         latencies.append(clock() - began)
-    return latency_summary(latencies, clock() - started)
+        if check is not None:
+            check(item, result)
+    wall, cpu_seconds = clock() - started, time.process_time() - cpu_started
+    summary = latency_summary(latencies, wall)
+    if cpu:
+        summary["cpu_ms"] = round(cpu_seconds * 1000 / len(items), 3) if items else 0.0
+    return summary
+
+
+def warmup_count(n: int) -> int:
+    """How many requests run, not measured, before N measured ones: min(200, max(10, N/20))."""
+    return min(200, max(10, n // 20))
+
+
+def bench_channel(
+    url: str,
+    kind: str,
+    config: dict[str, Any],
+    *,
+    name: str = "Bench",
+    public_url: str | None = None,
+) -> tuple[Container, ChannelInfo]:
+    """Migrate the database with `upgrade_database`; a tenant "bench" and one channel of `kind`,
+    created through the services (`create_tenant`, `create_channel`). The container's settings have
+    a random secret key (and `public_url`, where the provider signs over it)."""
+    upgrade_database(sqlalchemy_url(url))
+    secret_key = secrets.token_urlsafe(32)
+    settings = (
+        Settings(database_url=url, secret_key=secret_key)
+        if public_url is None  # not passed at all, so OMNILINE_PUBLIC_URL still applies, as before
+        else Settings(database_url=url, secret_key=secret_key, public_url=public_url)
+    )
+    container = bootstrap(settings)
+    with container.uow() as uow:
+        tenant = create_tenant(uow.session, slug="bench", name="Bench / Бенч / 基准")
+        uow.session.flush()
+        channel = create_channel(
+            uow.session,
+            container.channels,
+            tenant_id=tenant.id,
+            kind=kind,
+            name=name,
+            config=config,
+            actor="bench",
+        )
+        uow.session.flush()
+        info = channel_info(channel, tenant.default_region)
+        uow.commit()
+    return container, info
+
+
+def time_hooks(
+    container: Container,
+    channel: ChannelInfo,
+    requests: Sequence[HookRequest],
+    *,
+    warm: int,
+    check: HookCheck | None = None,
+    cpu: bool = False,
+) -> dict[str, float]:
+    """Each request through `process_hook` (channels/hooks.py), as the web route does: the first
+    `warm` not measured, then the rest timed one by one (`time_each`). `check` looks at every
+    answer, the warm-up's too."""
+
+    def hook(request: HookRequest) -> HookOutcome:
+        return process_hook(container, channel.id, request)
+
+    for request in requests[:warm]:
+        outcome = hook(request)
+        if check is not None:
+            check(request, outcome)
+    return time_each(requests[warm:], hook, check=check, cpu=cpu)
 
 
 def free_port() -> int:
@@ -167,7 +285,9 @@ def _wait_healthy(server: "subprocess.Popen[bytes]", port: int, log: Any) -> Non
     raise SystemExit("the server did not become healthy within 60 s")
 
 
-def time_parse(container: Any, channel: Any, requests: Sequence[Any]) -> dict[str, float]:
+def time_parse(
+    container: Container, channel: ChannelInfo, requests: Sequence[HookRequest]
+) -> dict[str, float]:
     """The adapter alone (signature check and parsing), no database."""
     adapter = container.channels.get(channel.kind)
     context = container.adapter_context

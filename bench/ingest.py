@@ -44,6 +44,7 @@ from sqlalchemy import event
 
 from _support import (
     backend_of,
+    bench_args,
     emit,
     free_port,
     latency_summary,
@@ -51,6 +52,7 @@ from _support import (
     running_server,
     sqlalchemy_url,
     throwaway_database,
+    warmup_count,
 )
 from omniline.accounts.service import create_tenant, create_user
 from omniline.bootstrap import Container, bootstrap
@@ -263,10 +265,6 @@ def prepare(url: str) -> Prepared:
         info = channel_info(channel, tenant.default_region)
         uow.commit()
     return Prepared(container, info)
-
-
-def warmup_count(n: int) -> int:
-    return min(200, max(10, n // 20))
 
 
 # -------------------------------------------------------------------------------------------- pipeline
@@ -509,18 +507,21 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    def options(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--mode", choices=("pipeline", "http", "both"), default="both")
+        parser.add_argument("--concurrency", type=int, default=16, help="connections for --mode http")
+        parser.add_argument("--workers", type=int, default=1, help="threads for --mode pipeline")
+        parser.add_argument("--profile", action="store_true", help="also profile the pipeline (stderr)")
+
+    args = bench_args(
+        __doc__,
+        argv,
+        default_n=DEFAULT_N,
+        quick_n=QUICK_N,
+        n_help="messages to measure (after a warm-up)",
+        add=options,
     )
-    parser.add_argument("--database-url", help="default: a fresh SQLite file in a temporary directory")
-    parser.add_argument("--n", type=int, default=DEFAULT_N, help="messages to measure (after a warm-up)")
-    parser.add_argument("--mode", choices=("pipeline", "http", "both"), default="both")
-    parser.add_argument("--concurrency", type=int, default=16, help="connections for --mode http")
-    parser.add_argument("--workers", type=int, default=1, help="threads for --mode pipeline")
-    parser.add_argument("--quick", action="store_true", help=f"a smoke run with n={QUICK_N}")
-    parser.add_argument("--profile", action="store_true", help="also profile the pipeline (stderr)")
-    args = parser.parse_args(argv)
-    n = QUICK_N if args.quick else args.n
+    n = args.n
     failed = False
     if args.mode in ("pipeline", "both"):
         with throwaway_database(args.database_url, label="pipeline") as url:

@@ -10,10 +10,8 @@ it. Target ≥ 300 mails/s. `email_corpus_parse`: every mail of ../shared/corpus
 (MIME, charsets, HTML → text and sanitising; no database), repeated. Target ≥ 500 mails/s.
 """
 
-import argparse
 import asyncio
 import random
-import secrets
 import smtplib
 import sys
 import threading
@@ -26,20 +24,17 @@ from sqlalchemy import func, select
 
 from _support import (
     backend_of,
+    bench_args,
+    bench_channel,
     emit,
     latency_summary,
     progress,
-    sqlalchemy_url,
     throwaway_database,
+    time_each,
 )
-from omniline.accounts.service import create_tenant
-from omniline.bootstrap import bootstrap
 from omniline.channels.email.listener import smtp_factory
 from omniline.channels.email.parsing import parse_mail
-from omniline.channels.service import create_channel
-from omniline.db.migrate import upgrade_database
 from omniline.messages.models import Message
-from omniline.settings import Settings
 
 ADDRESS = "support@bench.example"
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "zammad-mail"
@@ -68,21 +63,7 @@ def build_mails(n: int, seed: int = 11) -> list[tuple[str, bytes]]:
 
 
 def bench_listener(url: str, n: int, connections: int) -> None:
-    upgrade_database(sqlalchemy_url(url))
-    container = bootstrap(Settings(database_url=url, secret_key=secrets.token_urlsafe(32)))
-    with container.uow() as uow:
-        tenant = create_tenant(uow.session, slug="bench", name="Bench / Бенч / 基准")
-        uow.session.flush()
-        create_channel(
-            uow.session,
-            container.channels,
-            tenant_id=tenant.id,
-            kind="email",
-            name="Support",
-            config={"address": ADDRESS},
-            actor="bench",
-        )
-        uow.commit()
+    container, _ = bench_channel(url, "email", {"address": ADDRESS}, name="Support")
     mails = build_mails(n)
     loop = asyncio.new_event_loop()
     _, factory = smtp_factory(container)
@@ -137,35 +118,22 @@ def bench_corpus(rounds: int) -> None:
     raws = [box.read_bytes() for box in sorted(CORPUS.glob("*.box"))]
     for raw in raws:  # warm-up: imports, lxml, codec tables
         parse_mail(raw)
-    latencies = []
-    started = time.perf_counter()
-    for _ in range(rounds):
-        for raw in raws:
-            begun = time.perf_counter()
-            parse_mail(raw)
-            latencies.append(time.perf_counter() - begun)
-    wall = time.perf_counter() - started
-    emit(
-        {
-            "bench": "email_corpus_parse",
-            "backend": "none",
-            "n": len(latencies),
-            **latency_summary(latencies, wall),
-        }
+    timed = time_each(raws * rounds, parse_mail)
+    emit({"bench": "email_corpus_parse", "backend": "none", "n": len(raws) * rounds, **timed})
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = bench_args(
+        __doc__,
+        argv,
+        default_n=3_000,
+        quick_n=300,
+        add=lambda parser: parser.add_argument("--connections", type=int, default=8),
     )
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
-    parser.add_argument("--database-url")
-    parser.add_argument("--n", type=int, default=3_000)
-    parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    n = 300 if args.quick else args.n
     bench_corpus(2 if args.quick else 5)
     with throwaway_database(args.database_url, label="email") as url:
-        bench_listener(url, n, args.connections)
+        bench_listener(url, args.n, args.connections)
+    return 0
 
 
 if __name__ == "__main__":

@@ -12,32 +12,26 @@ Workload (seed 13): public posts and comments on weibo, vk and twitter in Chines
 English, ~30% from new authors, ~40% comments under an earlier post of the same author.
 """
 
-import argparse
 import json
 import random
-import secrets
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from _support import (
+    HookOutcome,
     backend_of,
+    bench_args,
+    bench_channel,
     emit,
-    latency_summary,
     progress,
-    sqlalchemy_url,
     throwaway_database,
+    time_hooks,
     time_parse,
+    warmup_count,
 )
-from omniline.accounts.service import create_tenant
-from omniline.bootstrap import Container, bootstrap
-from omniline.channels.base import ChannelInfo, HookRequest
-from omniline.channels.hooks import process_hook
-from omniline.channels.service import channel_info, create_channel
+from omniline.channels.base import HookRequest
 from omniline.channels.signing import sign_body
-from omniline.db.migrate import upgrade_database
-from omniline.settings import Settings
 
 QUICK_N = 200
 DEFAULT_N = 2_000
@@ -82,30 +76,9 @@ def workload(n: int) -> list[bytes]:
     return bodies
 
 
-def prepare(url: str) -> tuple[Container, ChannelInfo]:
-    upgrade_database(sqlalchemy_url(url))
-    container = bootstrap(Settings(database_url=url, secret_key=secrets.token_urlsafe(32)))
-    with container.uow() as uow:
-        tenant = create_tenant(uow.session, slug="bench", name="Bench / Бенч / 基准")
-        uow.session.flush()
-        channel = create_channel(
-            uow.session,
-            container.channels,
-            tenant_id=tenant.id,
-            kind="social",
-            name="Bench listening",
-            config={},
-            actor="bench",
-        )
-        uow.session.flush()
-        info = channel_info(channel, tenant.default_region)
-        uow.commit()
-    return container, info
-
-
 def run(url: str, n: int) -> list[dict[str, Any]]:
-    container, channel = prepare(url)
-    warm = min(200, max(10, n // 20))
+    container, channel = bench_channel(url, "social", {}, name="Bench listening")
+    warm = warmup_count(n)
     requests = [
         HookRequest(
             method="POST",
@@ -120,40 +93,30 @@ def run(url: str, n: int) -> list[dict[str, Any]]:
         )
         for body in workload(warm + n)
     ]
-    clock = time.perf_counter
     try:
-        for request in requests[:warm]:
-            process_hook(container, channel.id, request)
-        latencies: list[float] = []
-        started = clock()
-        for request in requests[warm:]:
-            began = clock()
-            _, results = process_hook(container, channel.id, request)
-            latencies.append(clock() - began)
-            if len(results) != 1:
-                raise SystemExit(f"an event was not stored: {request.body[:200]!r}")
-        wall = clock() - started
+        webhook = time_hooks(container, channel, requests, warm=warm, check=_stored)
         parse_only = time_parse(container, channel, requests[warm:])
     finally:
         container.close()
     return [
-        {"bench": "social_webhook", "backend": backend_of(url), "n": n} | latency_summary(latencies, wall),
+        {"bench": "social_webhook", "backend": backend_of(url), "n": n} | webhook,
         {"bench": "social_parse", "backend": "none", "n": n} | parse_only,
     ]
 
 
+def _stored(request: HookRequest, outcome: HookOutcome) -> None:
+    _, results = outcome
+    if len(results) != 1:
+        raise SystemExit(f"an event was not stored: {request.body[:200]!r}")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    args = bench_args(
+        __doc__, argv, default_n=DEFAULT_N, quick_n=QUICK_N, n_help="events to measure (after a warm-up)"
     )
-    parser.add_argument("--database-url", help="default: a fresh SQLite file in a temporary directory")
-    parser.add_argument("--n", type=int, default=DEFAULT_N, help="events to measure (after a warm-up)")
-    parser.add_argument("--quick", action="store_true", help=f"a smoke run with n={QUICK_N}")
-    args = parser.parse_args(argv)
-    n = QUICK_N if args.quick else args.n
     with throwaway_database(args.database_url, label="social") as url:
-        progress(f"social webhook: {n} events on {backend_of(url)}")
-        for result in run(url, n):
+        progress(f"social webhook: {args.n} events on {backend_of(url)}")
+        for result in run(url, args.n):
             emit(result)
     return 0
 

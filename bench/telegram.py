@@ -11,36 +11,29 @@ check + Update parsing → InboundMessage, no database), to tell it apart from t
 
 Workload (seed 11): private-chat text messages in English, Russian and Chinese, ~25% from users
 writing for the first time, the rest from returning ones; ~5% are edits of an earlier message.
-One JSON line on stdout:
+Two JSON lines on stdout; the first:
 {"bench": "telegram_webhook", "backend": "sqlite", "n": 2000, "per_s": …, "p50_ms": …, "p99_ms": …}
 """
 
-import argparse
 import json
 import random
-import secrets
 import sys
-import time
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from _support import (
+    HookOutcome,
     backend_of,
+    bench_args,
+    bench_channel,
     emit,
-    latency_summary,
     progress,
-    sqlalchemy_url,
     throwaway_database,
+    time_hooks,
     time_parse,
+    warmup_count,
 )
-from omniline.accounts.service import create_tenant
-from omniline.bootstrap import Container, bootstrap
 from omniline.channels.base import HookRequest
-from omniline.channels.hooks import process_hook
-from omniline.channels.service import create_channel, load_channel_info
-from omniline.db.migrate import upgrade_database
-from omniline.settings import Settings
 
 QUICK_N = 200
 DEFAULT_N = 2_000
@@ -85,79 +78,45 @@ def workload(n: int) -> list[bytes]:
     return [json.dumps(body, ensure_ascii=False).encode() for body in bodies]
 
 
-def prepare(url: str) -> tuple[Container, uuid.UUID]:
-    upgrade_database(sqlalchemy_url(url))
-    container = bootstrap(Settings(database_url=url, secret_key=secrets.token_urlsafe(32)))
-    with container.uow() as uow:
-        tenant = create_tenant(uow.session, slug="bench", name="Bench / Бенч / 基准")
-        uow.session.flush()
-        channel = create_channel(
-            uow.session,
-            container.channels,
-            tenant_id=tenant.id,
-            kind="telegram",
-            name="Bench bot",
-            config={
-                "bot_token": "7000000001:AAbench-token-not-a-real-one-00000",
-                "secret_token": SECRET_TOKEN,
-            },
-            actor="bench",
-        )
-        uow.commit()
-        return container, channel.id
-
-
 def run(url: str, n: int) -> list[dict[str, Any]]:
-    container, channel_id = prepare(url)
-    warm = min(200, max(10, n // 20))
+    config = {"bot_token": "7000000001:AAbench-token-not-a-real-one-00000", "secret_token": SECRET_TOKEN}
+    container, channel = bench_channel(url, "telegram", config, name="Bench bot")
+    warm = warmup_count(n)
     requests = [
         HookRequest(
             method="POST",
             subpath="",
-            url=f"https://bench.example/hooks/{channel_id}",
+            url=f"https://bench.example/hooks/{channel.id}",
             headers={"content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET_TOKEN},
             query={},
             body=body,
         )
         for body in workload(warm + n)
     ]
-    clock = time.perf_counter
     try:
-        for request in requests[:warm]:
-            process_hook(container, channel_id, request)
-        latencies: list[float] = []
-        started = clock()
-        for request in requests[warm:]:
-            began = clock()
-            _, results = process_hook(container, channel_id, request)
-            latencies.append(clock() - began)
-            if len(results) != 1:
-                raise SystemExit(f"an update was not stored: {request.body[:200]!r}")
-        wall = clock() - started
-        with container.uow() as uow:
-            channel = load_channel_info(uow.session, channel_id)
+        webhook = time_hooks(container, channel, requests, warm=warm, check=_stored)
         parse_only = time_parse(container, channel, requests[warm:])
     finally:
         container.close()
-    webhook = {"bench": "telegram_webhook", "backend": backend_of(url), "n": n}
     return [
-        webhook | latency_summary(latencies, wall),
+        {"bench": "telegram_webhook", "backend": backend_of(url), "n": n} | webhook,
         {"bench": "telegram_parse", "backend": "none", "n": n} | parse_only,
     ]
 
 
+def _stored(request: HookRequest, outcome: HookOutcome) -> None:
+    _, results = outcome
+    if len(results) != 1:
+        raise SystemExit(f"an update was not stored: {request.body[:200]!r}")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    args = bench_args(
+        __doc__, argv, default_n=DEFAULT_N, quick_n=QUICK_N, n_help="updates to measure (after a warm-up)"
     )
-    parser.add_argument("--database-url", help="default: a fresh SQLite file in a temporary directory")
-    parser.add_argument("--n", type=int, default=DEFAULT_N, help="updates to measure (after a warm-up)")
-    parser.add_argument("--quick", action="store_true", help=f"a smoke run with n={QUICK_N}")
-    args = parser.parse_args(argv)
-    n = QUICK_N if args.quick else args.n
     with throwaway_database(args.database_url, label="telegram") as url:
-        progress(f"telegram webhook: {n} updates on {backend_of(url)}")
-        for result in run(url, n):
+        progress(f"telegram webhook: {args.n} updates on {backend_of(url)}")
+        for result in run(url, args.n):
             emit(result)
     return 0
 

@@ -15,7 +15,6 @@ Workload (seed 13): ~40% of calls from new numbers. N is the number of requests 
 Target ≥ 1,000 requests/s.
 """
 
-import argparse
 import json
 import random
 import sys
@@ -23,10 +22,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from _support import backend_of, emit, latency_summary, throwaway_database
+from _support import backend_of, bench_args, bench_channel, emit, throwaway_database, time_hooks, warmup_count
 from omniline.channels.base import ChannelInfo, HookRequest
 from omniline.channels.signing import sign_body
-from sms import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, prepare, run_hooks, signed_form
+from sms import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, signed_form
 
 QUICK_N = 300
 DEFAULT_N = 2_000
@@ -114,32 +113,23 @@ def run(url: str, n: int, provider: str) -> dict[str, Any]:
     config: dict[str, Any] = {"provider": provider, "ivr_topics": {"1": "delivery", "2": "refund"}}
     if provider == "twilio":
         config |= {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN}
-    container, channel = prepare(url, "voice", config)
-    warm = min(200, max(10, n // 20))
+    container, channel = bench_channel(url, "voice", config, public_url=PUBLIC_URL)
+    warm = warmup_count(n)
     build = twilio_workload if provider == "twilio" else cti_workload
     try:
-        latencies, wall, cpu = run_hooks(container, channel, build(channel, warm + n), warm)
+        timed = time_hooks(container, channel, build(channel, warm + n), warm=warm, cpu=True)
     finally:
         container.close()
-    return (
-        {"bench": f"voice_{provider}_webhook", "backend": backend_of(url), "n": n}
-        | latency_summary(latencies, wall)
-        | {"cpu_ms": round(cpu * 1000 / n, 3)}
-    )
+    return {"bench": f"voice_{provider}_webhook", "backend": backend_of(url), "n": n} | timed
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    args = bench_args(
+        __doc__, argv, default_n=DEFAULT_N, quick_n=QUICK_N, n_help="requests (call events) to measure"
     )
-    parser.add_argument("--database-url", help="default: a fresh SQLite file in a temporary directory")
-    parser.add_argument("--n", type=int, default=DEFAULT_N, help="requests (call events) to measure")
-    parser.add_argument("--quick", action="store_true", help=f"a smoke run with n={QUICK_N}")
-    args = parser.parse_args(argv)
-    n = QUICK_N if args.quick else args.n
     for provider in ("twilio", "cti"):
         with throwaway_database(args.database_url, label=f"voice_{provider}") as url:
-            emit(run(url, n, provider))
+            emit(run(url, args.n, provider))
     return 0
 
 

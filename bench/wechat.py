@@ -17,29 +17,32 @@ the rest from returning ones. One JSON line per result on stdout, with `cpu_ms` 
 CPU time per item) beside the wall-clock `per_s`, since the machine's 2 cores are often shared.
 """
 
-import argparse
 import random
 import secrets
 import sys
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from _support import backend_of, emit, latency_summary, progress, sqlalchemy_url, throwaway_database
-from omniline.accounts.service import create_tenant
-from omniline.bootstrap import Container, bootstrap
-from omniline.channels.base import ChannelInfo, HookRequest
-from omniline.channels.hooks import process_hook
-from omniline.channels.service import channel_info, create_channel
+from _support import (
+    HookOutcome,
+    backend_of,
+    bench_args,
+    bench_channel,
+    emit,
+    progress,
+    throwaway_database,
+    time_each,
+    time_hooks,
+    warmup_count,
+)
+from omniline.channels.base import HookRequest
 from omniline.channels.wechat.config import decode_aes_key
 from omniline.channels.wechat.crypto import decrypt_message, encrypt_message
 from omniline.channels.wechat.inbound import inbound_message
 from omniline.channels.wechat.parsing import parse_fields
 from omniline.channels.wechat.signature import signature_matches, wechat_signature
-from omniline.db.migrate import upgrade_database
-from omniline.settings import Settings
 
 QUICK_N = 300
 DEFAULT_N = 5_000
@@ -142,11 +145,9 @@ def run_crypto(n: int) -> dict[str, Any]:
     key = decode_aes_key(AES_KEY)
     items = [envelope(callback, key) for callback in workload(n)]
     channel_uuid = uuid.uuid4()
-    latencies: list[float] = []
-    clock = time.perf_counter
-    started, cpu_started = clock(), time.process_time()
-    for body, query in items:
-        began = clock()
+
+    def decrypt_parse(item: tuple[bytes, dict[str, str]]) -> None:
+        body, query = item
         encrypted = parse_fields(body)["Encrypt"]
         if not signature_matches(
             query["msg_signature"], TOKEN, query["timestamp"], query["nonce"], encrypted
@@ -154,42 +155,20 @@ def run_crypto(n: int) -> dict[str, Any]:
             raise SystemExit("a bench signature did not verify")
         fields = parse_fields(decrypt_message(encrypted, key=key, app_id=APP_ID))
         inbound_message(channel_uuid, fields)
-        latencies.append(clock() - began)
-    wall, cpu = clock() - started, time.process_time() - cpu_started
-    return {"bench": "wechat_decrypt_parse", "n": n} | latency_summary(latencies, wall) | _cpu(cpu, n)
+
+    return {"bench": "wechat_decrypt_parse", "n": n} | time_each(items, decrypt_parse, cpu=True)
 
 
 # --------------------------------------------------------------------------------------------- webhook
 
 
-def prepare(url: str, *, safe: bool) -> tuple[Container, ChannelInfo]:
-    upgrade_database(sqlalchemy_url(url))
-    container = bootstrap(Settings(database_url=url, secret_key=secrets.token_urlsafe(32)))
+def run_webhook(url: str, n: int, *, safe: bool) -> dict[str, Any]:
     config = {"app_id": APP_ID, "app_secret": "bench-secret", "token": TOKEN}
     if safe:
         config["encoding_aes_key"] = AES_KEY
-    with container.uow() as uow:
-        tenant = create_tenant(uow.session, slug="bench", name="Bench / Бенч / 基准")
-        uow.session.flush()
-        channel = create_channel(
-            uow.session,
-            container.channels,
-            tenant_id=tenant.id,
-            kind="wechat",
-            name="Bench 公众号",
-            config=config,
-            actor="bench",
-        )
-        uow.session.flush()
-        info = channel_info(channel, tenant.default_region)
-        uow.commit()
-    return container, info
-
-
-def run_webhook(url: str, n: int, *, safe: bool) -> dict[str, Any]:
-    container, channel = prepare(url, safe=safe)
+    container, channel = bench_channel(url, "wechat", config, name="Bench 公众号")
     key = decode_aes_key(AES_KEY)
-    warm = min(200, max(10, n // 20))
+    warm = warmup_count(n)
     requests = []
     for callback in workload(warm + n):
         if safe:
@@ -203,38 +182,20 @@ def run_webhook(url: str, n: int, *, safe: bool) -> dict[str, Any]:
                 "openid": "ignored-by-us",
             }
         requests.append(HookRequest("POST", "", f"http://bench/hooks/{channel.id}", {}, query, body))
-    clock = time.perf_counter
     try:
-        for request in requests[:warm]:
-            _call(container, channel, request)
-        latencies = []
-        started, cpu_started = clock(), time.process_time()
-        for request in requests[warm:]:
-            began = clock()
-            _call(container, channel, request)
-            latencies.append(clock() - began)
-        wall, cpu = clock() - started, time.process_time() - cpu_started
+        timed = time_hooks(container, channel, requests, warm=warm, check=_answered, cpu=True)
     finally:
         container.close()
-    return (
-        {
-            "bench": "wechat_webhook",
-            "mode": "safe" if safe else "plain",
-            "backend": backend_of(url),
-            "n": n,
-        }
-        | latency_summary(latencies, wall)
-        | _cpu(cpu, n)
-    )
+    return {
+        "bench": "wechat_webhook",
+        "mode": "safe" if safe else "plain",
+        "backend": backend_of(url),
+        "n": n,
+    } | timed
 
 
-def _cpu(seconds: float, n: int) -> dict[str, float]:
-    """This process's CPU time per item: what the code costs, whatever else shares the 2 cores."""
-    return {"cpu_ms": round(seconds * 1000 / n, 3)}
-
-
-def _call(container: Container, channel: ChannelInfo, request: HookRequest) -> None:
-    batch, _ = process_hook(container, channel.id, request)
+def _answered(_request: HookRequest, outcome: HookOutcome) -> None:
+    batch, _ = outcome
     if batch.response is None or batch.response.body != b"success":
         raise SystemExit(f"unexpected hook answer: {batch.response}")
 
@@ -243,23 +204,22 @@ def _call(container: Container, channel: ChannelInfo, request: HookRequest) -> N
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    args = bench_args(
+        __doc__,
+        argv,
+        default_n=DEFAULT_N,
+        quick_n=QUICK_N,
+        n_help="callbacks to measure (after a warm-up)",
+        add=lambda parser: parser.add_argument("--mode", choices=("crypto", "webhook", "all"), default="all"),
     )
-    parser.add_argument("--database-url", help="default: a fresh SQLite file in a temporary directory")
-    parser.add_argument("--n", type=int, default=DEFAULT_N, help="callbacks to measure (after a warm-up)")
-    parser.add_argument("--mode", choices=("crypto", "webhook", "all"), default="all")
-    parser.add_argument("--quick", action="store_true", help=f"a smoke run with n={QUICK_N}")
-    args = parser.parse_args(argv)
-    n = QUICK_N if args.quick else args.n
     if args.mode in ("crypto", "all"):
-        emit(run_crypto(max(n, 1000)))
+        emit(run_crypto(max(args.n, 1000)))
     if args.mode in ("webhook", "all"):
         for safe in (False, True):
             label = "safe" if safe else "plain"
-            progress(f"wechat webhook, {label} mode, n={n}")
+            progress(f"wechat webhook, {label} mode, n={args.n}")
             with throwaway_database(args.database_url, label=f"wechat_{label}") as url:
-                emit(run_webhook(url, n, safe=safe))
+                emit(run_webhook(url, args.n, safe=safe))
     return 0
 
 
