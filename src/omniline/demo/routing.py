@@ -29,7 +29,8 @@ DEMO_ACTOR = "demo"
 # name, priority, skills, is_bot, overflow after seconds, overflow to, drop skills on overflow
 DEMO_QUEUES: tuple[tuple[str, int, tuple[str, ...], bool, int | None, str | None, bool], ...] = (
     ("self_service", 0, (), True, None, None, False),
-    ("priority", 20, (), False, 120, "general", False),
+    # The top queue does not overflow: moving a VIP's case down to "general" would lose its place.
+    ("priority", 20, (), False, None, None, False),
     ("complaints", 10, ("complaints",), False, 300, "priority", False),
     ("billing", 5, ("billing",), False, 180, None, True),
     ("technical", 0, ("technical",), False, 600, "general", False),
