@@ -26,9 +26,14 @@ from omniline.routing.calendar_api import router as calendar_router
 from omniline.routing.policy_api import router as routing_policy_router
 from omniline.routing.work_api import router as work_router
 from omniline.taxonomy.api import router as taxonomy_router
+from omniline.web.admin.routes import router as admin_pages_router
+from omniline.web.desktop.routes import router as desktop_pages_router
 from omniline.web.errors import install_error_handlers
 from omniline.web.health import router as health_router
 from omniline.web.limits import BodySizeLimit
+from omniline.web.login import router as login_router
+from omniline.web.static import mount_static
+from omniline.web.wallboard.routes import router as wallboard_pages_router
 
 
 def create_app(container: Container | None = None, *, run_workers: bool = True) -> FastAPI:
@@ -74,8 +79,13 @@ def create_app(container: Container | None = None, *, run_workers: bool = True) 
         visits_router,
         webchat_router,
         ws_router,
+        login_router,
+        desktop_pages_router,
+        wallboard_pages_router,
+        admin_pages_router,
     ):
         app.include_router(router)
+    mount_static(app)
     if container.settings.environment == "development":
         app.include_router(demo_receiver_router)
         app.include_router(demo_mailbox_router)

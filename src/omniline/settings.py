@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     access_token_minutes: int = Field(default=12 * 60, ge=1)
+    # Browser sessions end after this long without a request, and in any case after session_max_hours.
+    session_idle_minutes: int = Field(default=60, ge=1)
+    session_max_hours: int = Field(default=12, ge=1)
     # Outbox: delay before retry n is outbox_base_delay * 2**(n-1), capped; then `failed`.
     outbox_base_delay_seconds: float = Field(default=2.0, gt=0)
     outbox_max_delay_seconds: float = Field(default=600.0, gt=0)

@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from omniline.db.base import Base, IdMixin
@@ -16,6 +16,7 @@ class Customer(IdMixin, Base):
     name: Mapped[str | None] = mapped_column(String(200))
     tier: Mapped[str] = mapped_column(String(20), default="standard")  # standard | gold | vip …
     value: Mapped[float] = mapped_column(default=0.0)  # lifetime value, in the tenant's currency
+    notes: Mapped[str | None] = mapped_column(Text)  # what agents should know about this customer
     # Set while this record is merged into another; cleared again by unmerge.
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -12,7 +12,9 @@ from omniline.bootstrap import Container
 from omniline.kernel.errors import Unauthenticated
 from omniline.realtime.bus import Subscription
 from omniline.realtime.presence import agent_connected
+from omniline.security.access import Actor
 from omniline.web.dependencies import actor_from_token
+from omniline.web.sessions import same_origin, session_of
 
 router = APIRouter()
 
@@ -48,9 +50,7 @@ async def agent_feed(websocket: WebSocket) -> None:
     container: Container = websocket.app.state.container
     token = websocket.query_params.get("access_token") or _bearer(websocket.headers.get("authorization"))
     try:
-        if not token:
-            raise Unauthenticated("no access token")
-        actor = await run_in_threadpool(actor_from_token, container, token)
+        actor = await run_in_threadpool(_authenticate, container, websocket, token)
     except Unauthenticated as error:
         await websocket.accept()
         await websocket.close(code=UNAUTHENTICATED_CLOSE_CODE, reason=error.message[:100])
@@ -71,6 +71,17 @@ async def agent_feed(websocket: WebSocket) -> None:
     finally:
         sender.cancel()
         subscription.close()
+
+
+def _authenticate(container: Container, websocket: WebSocket, token: str | None) -> Actor:
+    """A token (programs), or the pages' session cookie from one of our own pages (the Origin check
+    stops another site's page from opening a socket with the agent's cookie)."""
+    if token:
+        return actor_from_token(container, token)
+    active = session_of(container, websocket) if same_origin(websocket) else None
+    if active is None:
+        raise Unauthenticated("no access token or session")
+    return active.actor
 
 
 async def _forward(websocket: WebSocket, subscription: Subscription, user_id: str) -> None:

@@ -10,6 +10,7 @@ from omniline.bootstrap import Container
 from omniline.kernel.errors import Unauthenticated
 from omniline.security.access import Actor
 from omniline.security.tokens import read_token
+from omniline.web.sessions import require_csrf_header, session_of
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -33,12 +34,19 @@ def actor_from_token(container: Container, token: str) -> Actor:
 
 
 def get_actor(
+    request: Request,
     container: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:
-    if credentials is None:
+    """A bearer token (programs), or the browser's session cookie (the pages' own scripts), which must
+    bring the session's CSRF token for anything that changes state."""
+    if credentials is not None:
+        return actor_from_token(container, credentials.credentials)
+    active = session_of(container, request)
+    if active is None:
         raise Unauthenticated("send an access token as 'Authorization: Bearer …' (POST /api/v1/auth/token)")
-    return actor_from_token(container, credentials.credentials)
+    require_csrf_header(request, active)
+    return active.actor
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]

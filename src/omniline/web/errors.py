@@ -5,10 +5,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from omniline.kernel.errors import OmnilineError
+from omniline.web.page_errors import is_page_path, page_error_response
 
 log = logging.getLogger(__name__)
 
@@ -22,11 +23,15 @@ def error_response(status: int, code: str, message: str, details: Any = None) ->
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OmnilineError)
-    async def _omniline_error(_request: Request, error: OmnilineError) -> JSONResponse:
+    async def _omniline_error(request: Request, error: OmnilineError) -> Response:
+        if is_page_path(request.url.path):
+            return page_error_response(request, error.status_code, error)
         return error_response(error.status_code, error.code, error.message)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, error: RequestValidationError) -> Response:
+        if is_page_path(request.url.path):
+            return page_error_response(request, 422, None)
         problems = [
             {"field": ".".join(str(part) for part in item["loc"]), "problem": item["msg"]}
             for item in error.errors()
@@ -37,13 +42,17 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, "invalid_input", summary, problems)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if is_page_path(request.url.path):
+            return page_error_response(request, error.status_code, None)
         codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated"}
         return error_response(
             error.status_code, codes.get(error.status_code, "http_error"), str(error.detail)
         )
 
     @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, error: Exception) -> Response:
         log.exception("unhandled error", exc_info=error)
+        if is_page_path(request.url.path):
+            return page_error_response(request, 500, None)
         return error_response(500, "internal_error", "something went wrong on our side; it has been logged")

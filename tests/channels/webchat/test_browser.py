@@ -6,76 +6,23 @@ Never `playwright install`: the browser comes from the system (`apt-get install 
 Makefile/CI set-up installs. Without it these tests fail, they do not skip.
 """
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from omniline.bootstrap import Container
 from omniline.channels.service import create_channel
 from omniline.messages.models import Message
-from tests.conftest import TEST_SECRET_KEY
+from tests.browser import browser_fixture, server_fixture
 from tests.support import ApiWorld
 
 pytestmark = pytest.mark.server
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One server process for the module; each test's own tenant and rows live in the shared database."""
-    port = _free_port()
-    env = os.environ | {
-        "OMNILINE_DATABASE_URL": database_url,
-        "OMNILINE_ENVIRONMENT": "production",
-        "OMNILINE_SECRET_KEY": TEST_SECRET_KEY,
-        "OMNILINE_PORT": str(port),
-        "OMNILINE_LOG_LEVEL": "warning",
-    }
-    log_path = tmp_path_factory.mktemp("webchat-server") / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "omniline", "serve"], env=env, stdout=log, stderr=log
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert process.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, "the server did not come up"
-                time.sleep(0.1)
-            yield base
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+server = server_fixture("webchat")
+browser = browser_fixture()
 
 
 @pytest.fixture
@@ -92,18 +39,6 @@ def chat_channel(container: Container, world: ApiWorld, server: str) -> dict[str
         )
         uow.commit()
         return {"id": str(channel.id), "secret": channel.secret}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: install chromium: make test does it (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def _open_chat(page: Page, url: str, dialogs: list[str]) -> None:

@@ -1,0 +1,13 @@
+"""The agent desktop's pages. Each part of the desktop is a module with its own router, included here."""
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from omniline.web.page_access import AgentPage
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/desktop")
+def desktop(page: AgentPage) -> Response:
+    return page.render("desktop/index.html", {"section": "desktop"})
