@@ -3,9 +3,12 @@
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from omniline.web.desktop import conversation, customers, inbox, visits
 from omniline.web.page_access import AgentPage
 
 router = APIRouter(include_in_schema=False)
+for part in (inbox, conversation, customers, visits):
+    router.include_router(part.router)
 
 
 @router.get("/desktop")

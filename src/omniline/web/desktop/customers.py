@@ -1,0 +1,5 @@
+"""The desktop's customers pages (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)

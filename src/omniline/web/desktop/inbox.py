@@ -1,0 +1,5 @@
+"""The desktop's inbox pages (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)

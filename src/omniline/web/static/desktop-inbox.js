@@ -1,0 +1,1 @@
+// the inbox column: written by desktop-inbox
