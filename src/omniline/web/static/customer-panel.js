@@ -1,0 +1,1 @@
+// the customer panel: written by the customers helper
