@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check setup system-deps migrate demo bench clean
+.PHONY: run test lint typecheck check setup system-deps migrate demo bench messages clean
 
 
 $(STAMP): pyproject.toml
@@ -28,7 +28,9 @@ run: export OMNILINE_DEMO_MAILBOX_PORT ?= 2526
 
 ## run: set up, migrate var/omniline.db, load the demo tenant and serve on http://127.0.0.1:8000
 run: demo
-	@echo "log in: POST /api/v1/auth/token {\"email\": \"agent1@demo.omniline.local\", \"password\": \"demo-agent-pass\"}"
+	@echo "open http://127.0.0.1:$${OMNILINE_PORT:-8000}/login — agent: agent1@demo.omniline.local / demo-agent-pass,"
+	@echo "  supervisor: supervisor@demo.omniline.local / demo-supervisor-pass, admin: admin@demo.omniline.local / demo-admin-pass"
+	@echo "API: POST /api/v1/auth/token {\"email\": \"agent1@demo.omniline.local\", \"password\": \"demo-agent-pass\"}"
 	@echo "mail: SMTP on 127.0.0.1:$(OMNILINE_SMTP_PORT), to support@demo.omniline.local; replies caught at /demo/mailbox"
 	$(BIN)/omniline serve
 
@@ -53,10 +55,16 @@ test: setup system-deps
 	$(BIN)/mypy
 	$(BIN)/pytest
 
-bench: setup
+bench: setup system-deps
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/timeline.py
 	$(BIN)/python bench/routing.py
+	$(BIN)/python bench/desktop_inbox.py
+	$(BIN)/python bench/desktop_latency.py
+
+## messages: list the page strings that still lack a Russian or Chinese translation (as .po entries to fill in)
+messages: setup
+	$(BIN)/python -m omniline.web.catalog
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
