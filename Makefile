@@ -34,11 +34,13 @@ run: demo
 	@echo "mail: SMTP on 127.0.0.1:$(OMNILINE_SMTP_PORT), to support@demo.omniline.local; replies caught at /demo/mailbox"
 	$(BIN)/omniline serve
 
-# Real servers the tests talk to: Dovecot (IMAP) and Chromium (the web chat widget in a browser).
+# Real servers the tests talk to: Dovecot (IMAP) and Chromium (the widget and the pages in a browser),
+# with CJK fonts so the screenshots show Chinese as text rather than boxes.
 system-deps:
 	@missing=""; \
 	command -v dovecot >/dev/null 2>&1 || missing="$$missing dovecot-imapd"; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	test -d /usr/share/fonts/opentype/noto || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing$$missing (Debian packages the tests need)"; \

@@ -60,7 +60,7 @@ def start_server(
     with log_path.open("wb") as log:  # the child keeps its own descriptor
         process = subprocess.Popen([sys.executable, "-m", "omniline", "serve"], env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a busy 2-core machine has been seen to take 25 s
     while True:
         try:
             if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
@@ -69,6 +69,7 @@ def start_server(
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
+            process.wait()
             raise AssertionError("the server did not come up:\n" + log_path.read_text())
         time.sleep(0.1)
 

@@ -8,9 +8,11 @@ from fastapi import FastAPI
 
 from omniline import __version__
 from omniline.accounts.api import router as auth_router
+from omniline.accounts.users_api import router as users_router
 from omniline.agents.api import router as agents_router
 from omniline.bootstrap import Container, bootstrap
 from omniline.cases.api import router as cases_router
+from omniline.channels.admin_routes import router as channel_admin_router
 from omniline.channels.background import background_services
 from omniline.channels.hooks import router as hooks_router
 from omniline.channels.routes import router as channels_router
@@ -18,8 +20,10 @@ from omniline.channels.walkin.routes import router as visits_router
 from omniline.channels.webchat.routes import router as webchat_router
 from omniline.conversations.api import router as conversations_router
 from omniline.customers.api import router as customers_router
+from omniline.customers.outreach_api import router as outreach_router
 from omniline.demo.mail_catcher import router as demo_mailbox_router
 from omniline.demo.receiver import router as demo_receiver_router
+from omniline.messages.api import router as message_files_router
 from omniline.realtime.ws import router as ws_router
 from omniline.routing.api import router as tasks_router
 from omniline.routing.calendar_api import router as calendar_router
@@ -33,6 +37,7 @@ from omniline.web.health import router as health_router
 from omniline.web.limits import BodySizeLimit
 from omniline.web.login import router as login_router
 from omniline.web.static import mount_static
+from omniline.web.wallboard.api import router as wallboard_api_router
 from omniline.web.wallboard.routes import router as wallboard_pages_router
 
 
@@ -66,8 +71,12 @@ def create_app(container: Container | None = None, *, run_workers: bool = True) 
         health_router,
         auth_router,
         channels_router,
+        channel_admin_router,
+        users_router,
         hooks_router,
         customers_router,
+        outreach_router,
+        message_files_router,
         conversations_router,
         cases_router,
         tasks_router,
@@ -82,6 +91,7 @@ def create_app(container: Container | None = None, *, run_workers: bool = True) 
         login_router,
         desktop_pages_router,
         wallboard_pages_router,
+        wallboard_api_router,
         admin_pages_router,
     ):
         app.include_router(router)

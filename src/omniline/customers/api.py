@@ -1,18 +1,20 @@
-"""Customers over the API: find by any identity, read, timeline, merge and unmerge."""
+"""Customers over the API: find by any identity or name, read, edit, add an address, timeline, merge
+and unmerge."""
 
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from omniline.accounts.models import Tenant
-from omniline.cases.models import Case
 from omniline.customers import repository
+from omniline.customers.editing import MAX_NAME, MAX_NOTES, add_identity, update_customer
 from omniline.customers.identities import parse_identity
 from omniline.customers.models import Customer, CustomerMerge
+from omniline.customers.search import parse_search
 from omniline.customers.service import get_customer, merge_customers, unmerge_customer
 from omniline.customers.views import customer_view
 from omniline.kernel.errors import InvalidInput
@@ -32,6 +34,23 @@ class MergeRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=1000)
 
 
+class CustomerChanges(BaseModel):
+    """Only the fields sent change; `name` or `notes` null (or empty) clears them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=MAX_NAME)
+    tier: str = Field(default="standard", max_length=20, description="standard, gold, vip, …")
+    value: float = Field(default=0.0, ge=0, allow_inf_nan=False, description="lifetime value")
+    notes: str | None = Field(default=None, max_length=MAX_NOTES)
+
+
+class NewIdentity(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    identity: str = Field(min_length=3, max_length=400, description="KIND:ADDRESS, e.g. phone:+7916…")
+
+
 class UnmergeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -44,16 +63,21 @@ def find_customers(
     actor: ActorDep,
     container: ContainerDep,
     identity: str | None = Query(default=None, max_length=400, description="KIND:ADDRESS"),
+    q: str | None = Query(default=None, max_length=200, description="a name, or part of one, or an address"),
     limit: int = Query(default=50, ge=1, le=200),
 ) -> dict[str, Any]:
-    """With `identity`, the customer who has it (any spelling: it is normalised); else the newest."""
+    """With `identity`, the customer who has it (any spelling: it is normalised); with `q`, those whose
+    name or address contains it (an exact identity first); else the newest."""
     with container.uow() as uow:
         session = uow.session
+        region = session.get_one(Tenant, actor.tenant_id).default_region
         if identity is not None:
-            region = session.get_one(Tenant, actor.tenant_id).default_region
             claim = parse_identity(identity, region=region)
             found = repository.find_customer_by_identity(session, actor.tenant_id, claim)
             customers = [found] if found else []
+        elif q is not None:
+            terms = parse_search(q, region=region)
+            customers = repository.search_customers(session, actor.tenant_id, terms, limit=limit)
         else:
             customers = list(
                 session.scalars(
@@ -63,7 +87,7 @@ def find_customers(
                     .limit(limit)
                 )
             )
-        return {"items": [_view(session, customer) for customer in customers]}
+        return {"items": _views(session, customers)}
 
 
 @router.get("/{customer_id}")
@@ -74,6 +98,52 @@ def read_customer(customer_id: uuid.UUID, actor: ActorDep, container: ContainerD
         view = _view(uow.session, customer)
         uow.commit()
         return view
+
+
+@router.patch("/{customer_id}")
+def edit_customer(
+    customer_id: uuid.UUID, body: CustomerChanges, actor: ActorDep, container: ContainerDep
+) -> dict[str, Any]:
+    """Change the profile; answers the customer and `changes` ({field: [old, new]})."""
+    with container.uow() as uow:
+        changes = update_customer(
+            uow.session,
+            tenant_id=actor.tenant_id,
+            customer_id=customer_id,
+            changes=body.model_dump(include=body.model_fields_set),
+            actor=actor.ref,
+            now=container.clock(),
+        )
+        view = _view(uow.session, get_customer(uow.session, actor.tenant_id, customer_id))
+        uow.commit()
+        return view | {"changes": changes}
+
+
+@router.post("/{customer_id}/identities", status_code=201)
+def add_customer_identity(
+    customer_id: uuid.UUID, body: NewIdentity, actor: ActorDep, container: ContainerDep, response: Response
+) -> dict[str, Any]:
+    """201 with the normalised identity; 200 if the customer already had it; 409 `identity_taken`
+    when another customer has it (find them with `GET ?identity=` and merge)."""
+    with container.uow() as uow:
+        region = uow.session.get_one(Tenant, actor.tenant_id).default_region
+        identity, created = add_identity(
+            uow.session,
+            tenant_id=actor.tenant_id,
+            customer_id=customer_id,
+            identity=body.identity,
+            region=region,
+            actor=actor.ref,
+            now=container.clock(),
+        )
+        uow.commit()
+        response.status_code = 201 if created else 200
+        return {
+            "identity": f"{identity.kind}:{identity.address}",
+            "kind": identity.kind,
+            "address": identity.address,
+            "verified": identity.verified,
+        }
 
 
 @router.get("/{customer_id}/timeline")
@@ -98,11 +168,7 @@ def customer_timeline(
 def customer_merges(customer_id: uuid.UUID, actor: ActorDep, container: ContainerDep) -> dict[str, Any]:
     with container.uow() as uow:
         get_customer(uow.session, actor.tenant_id, customer_id)
-        rows = uow.session.scalars(
-            select(CustomerMerge)
-            .where((CustomerMerge.survivor_id == customer_id) | (CustomerMerge.merged_id == customer_id))
-            .order_by(CustomerMerge.created_at.desc())
-        ).all()
+        rows = repository.list_merges(uow.session, customer_id)
         return {"items": [merge_view(row) for row in rows]}
 
 
@@ -163,10 +229,14 @@ def merge_view(record: CustomerMerge) -> dict[str, Any]:
 
 
 def _view(session: Session, customer: Customer) -> dict[str, Any]:
-    cases = session.scalars(
-        select(Case).where(Case.customer_id == customer.id).order_by(Case.id.desc())
-    ).all()
-    return customer_view(customer, repository.list_identities(session, customer.id), list(cases))
+    return _views(session, [customer])[0]
+
+
+def _views(session: Session, customers: list[Customer]) -> list[dict[str, Any]]:
+    ids = [customer.id for customer in customers]
+    identities = repository.identities_of(session, ids)
+    cases = repository.cases_of(session, ids)
+    return [customer_view(customer, identities[customer.id], cases[customer.id]) for customer in customers]
 
 
 def _parse_cursor(before: str | None) -> uuid.UUID | None:

@@ -5,14 +5,15 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
-from sqlalchemy import String, Uuid, and_, bindparam, insert, or_, select, update
+from sqlalchemy import ColumnElement, String, Uuid, and_, bindparam, case, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from omniline.cases.models import Case
 from omniline.conversations.models import Conversation
 from omniline.customers.identities import IdentityClaim
 from omniline.customers.matching import KnownIdentity
-from omniline.customers.models import Customer, Identity
+from omniline.customers.models import Customer, CustomerMerge, Identity
+from omniline.customers.search import SearchTerms
 from omniline.db.base import table_of
 from omniline.messages.models import Message
 from omniline.timeline.models import TimelineEvent
@@ -79,6 +80,77 @@ def find_customer_by_identity(
             Identity.tenant_id == tenant_id, Identity.kind == claim.kind, Identity.address == claim.address
         )
     ).first()
+
+
+def find_identity(session: Session, tenant_id: uuid.UUID, claim: IdentityClaim) -> Identity | None:
+    return session.scalars(
+        select(Identity).where(
+            Identity.tenant_id == tenant_id, Identity.kind == claim.kind, Identity.address == claim.address
+        )
+    ).first()
+
+
+def search_customers(
+    session: Session, tenant_id: uuid.UUID, terms: SearchTerms, *, limit: int
+) -> list[Customer]:
+    """The tenant's customers (not merged away) the terms find, in one query: whoever has the exact
+    identity first, then name or address matches, newest first."""
+    tenant_identities = select(Identity.customer_id).where(Identity.tenant_id == tenant_id)
+    conditions: list[ColumnElement[bool]] = []
+    exact = None
+    if terms.exact is not None:
+        exact = Customer.id.in_(
+            tenant_identities.where(
+                Identity.kind == terms.exact.kind, Identity.address == terms.exact.address
+            )
+        )
+        conditions.append(exact)
+    if terms.fragments:
+        patterns = [f"%{_escape_like(fragment)}%" for fragment in terms.fragments]
+        conditions.append(or_(*(Customer.name.ilike(pattern, escape="\\") for pattern in patterns)))
+        addresses = or_(*(Identity.address.ilike(pattern, escape="\\") for pattern in patterns))
+        conditions.append(Customer.id.in_(tenant_identities.where(addresses)))
+    if not conditions:
+        return []
+    query = select(Customer).where(
+        Customer.tenant_id == tenant_id, Customer.merged_into_id.is_(None), or_(*conditions)
+    )
+    ordering = [Customer.id.desc()] if exact is None else [case((exact, 0), else_=1), Customer.id.desc()]
+    return list(session.scalars(query.order_by(*ordering).limit(limit)))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def identities_of(session: Session, customer_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Identity]]:
+    found: dict[uuid.UUID, list[Identity]] = {customer_id: [] for customer_id in customer_ids}
+    if customer_ids:
+        query = select(Identity).where(Identity.customer_id.in_(customer_ids)).order_by(Identity.id)
+        for identity in session.scalars(query):
+            found[identity.customer_id].append(identity)
+    return found
+
+
+def cases_of(session: Session, customer_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Case]]:
+    """Each customer's cases, newest first."""
+    found: dict[uuid.UUID, list[Case]] = {customer_id: [] for customer_id in customer_ids}
+    if customer_ids:
+        query = select(Case).where(Case.customer_id.in_(customer_ids)).order_by(Case.id.desc())
+        for item in session.scalars(query):
+            found[item.customer_id].append(item)
+    return found
+
+
+def list_merges(session: Session, customer_id: uuid.UUID) -> list[CustomerMerge]:
+    """The merges this customer took part in, either side, newest first."""
+    return list(
+        session.scalars(
+            select(CustomerMerge)
+            .where((CustomerMerge.survivor_id == customer_id) | (CustomerMerge.merged_id == customer_id))
+            .order_by(CustomerMerge.created_at.desc(), CustomerMerge.id.desc())
+        )
+    )
 
 
 def list_identities(session: Session, customer_id: uuid.UUID) -> list[Identity]:

@@ -11,6 +11,8 @@ def customer_view(customer: Customer, identities: list[Identity], cases: list[Ca
         "id": str(customer.id),
         "name": customer.name,
         "tier": customer.tier,
+        "value": customer.value,
+        "notes": customer.notes,
         "merged_into_id": str(customer.merged_into_id) if customer.merged_into_id else None,
         "identities": [
             {

@@ -6,17 +6,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from omniline.agents.models import AgentProfile, Team
-from omniline.agents.presence import PRESENCE_STATES
-from omniline.agents.repository import agent_users
+from omniline.agents.models import Team
 from omniline.agents.service import find_team
 from omniline.kernel.errors import Conflict, InvalidInput, NotFound
 from omniline.kernel.ids import new_id
 from omniline.routing.assignment import QueueRules
-from omniline.routing.models import Queue, Task
+from omniline.routing.figures import live_rows, live_work_by, presence_counts
+from omniline.routing.models import Queue
 from omniline.security.audit import record_audit
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
@@ -124,32 +123,24 @@ def team_names(session: Session, tenant_id: uuid.UUID) -> dict[uuid.UUID, str]:
 def queue_figures(session: Session, tenant_id: uuid.UUID, now: datetime) -> dict[str, Any]:
     """Live figures: per queue (every defined queue, and any queue name work waits in) how many tasks
     wait, the longest wait in seconds, how many are offered and assigned; agents per presence state."""
-    rows = session.execute(
-        select(Task.queue, Task.status, func.count(), func.min(Task.enqueued_at))
-        .where(Task.tenant_id == tenant_id, Task.status.in_(("open", "offered", "assigned")))
-        .group_by(Task.queue, Task.status)
-    ).all()
-    figures = {
-        name: {"queue": name, "waiting": 0, "longest_wait_seconds": 0, "offered": 0, "assigned": 0}
-        for name in (queue.name for queue in list_queues(session, tenant_id))
-    }
-    for queue, status, count, oldest in rows:
-        entry = figures.setdefault(
-            queue, {"queue": queue, "waiting": 0, "longest_wait_seconds": 0, "offered": 0, "assigned": 0}
-        )
-        if status == "open":
-            entry["waiting"] = int(count)
-            entry["longest_wait_seconds"] = max(0, int((now - oldest).total_seconds())) if oldest else 0
-        else:
-            entry[status] = int(count)
-    states = dict.fromkeys(PRESENCE_STATES, 0)
-    rows_of_presence = session.execute(
-        select(AgentProfile.user_id, AgentProfile.presence).where(AgentProfile.tenant_id == tenant_id)
+    queues = live_work_by(
+        live_rows(session, tenant_id), "queue", (q.name for q in list_queues(session, tenant_id))
     )
-    presence = {row[0]: row[1] for row in rows_of_presence}
-    for user in agent_users(session, tenant_id):
-        states[presence.get(user.id, "offline")] += 1
-    return {"queues": [figures[name] for name in sorted(figures)], "agents": states, "at": now.isoformat()}
+    states, _reasons = presence_counts(session, tenant_id)
+    return {
+        "queues": [
+            {
+                "queue": name,
+                "waiting": work.waiting,
+                "longest_wait_seconds": work.longest_wait_seconds(now),
+                "offered": work.offered,
+                "assigned": work.assigned,
+            }
+            for name, work in sorted(queues.items())
+        ],
+        "agents": states,
+        "at": now.isoformat(),
+    }
 
 
 def _checked(session: Session, tenant_id: uuid.UUID, name: str, fields: dict[str, Any]) -> dict[str, Any]:

@@ -81,8 +81,10 @@ def check_training_set(texts: Sequence[str], labels: Sequence[str]) -> None:
 def train_topic_model(texts: Sequence[str], labels: Sequence[str]) -> TopicModel:
     """A model fitted on all of `texts` with their topic codes; NotEnoughExamples when too few."""
     check_training_set(texts, labels)
+    # Single characters matter for Chinese (退, 扣, 登 carry a topic on their own) and 5-grams for
+    # Russian stems; an n-gram seen in one text only (an order number, an e-mail) is dropped.
     vectorizer = TfidfVectorizer(
-        analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=1, lowercase=False
+        analyzer="char_wb", ngram_range=(1, 5), sublinear_tf=True, min_df=2, lowercase=False
     )
     # Texts are normalised here and in predict alike (casefold, ё as е), so the vectorizer need not.
     features = vectorizer.fit_transform([normalise(text) for text in texts])

@@ -18,6 +18,9 @@ def office(world: ApiWorld) -> dict[str, Any]:
     )
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
+    topic = {"code": "returns", "names": {"en": "Returns", "ru": "Возвраты", "zh": "退货"}}
+    created = world.client.post("/api/v1/topics", json=topic, headers=world.admin_headers)
+    assert created.status_code == 201, created.text
     return body
 
 
@@ -55,18 +58,23 @@ def test_a_visit_joins_the_case_the_app_message_opened_and_resolves_it(
     # the app message opened the case and was routed; the visit joined it (its work already waiting)
     assert [item["type"] for item in timeline] == [
         "case.resolved",
+        "case.topic_confirmed",
         "message.received",
         "case.routed",
         "message.received",
         "case.opened",
     ]
-    message = timeline[1]["message"]
+    message = timeline[2]["message"]
     assert message["channel_kind"] == "walkin"
     assert message["event"] == "visit"
     assert message["text"] == "Принесла бракованный чайник, оформили возврат."
     assert message["meta"]["branch"] == "Офис на Тверской"
     assert message["meta"]["outcome"] == "resolved"
     assert message["meta"]["topic_code"] == "returns"
+    # and the topic staff chose is the case's confirmed topic
+    case = world.client.get(f"/api/v1/cases/{visit['case_id']}", headers=world.agent_headers).json()
+    assert (case["topic_source"], case["topic_confirmed"]) == ("agent", True)
+    assert case["topic_id"] == visit["case"]["topic_id"] is not None
     # and the work routing queued for the case when the app message opened it is finished, not left queued
     tasks = world.client.get("/api/v1/tasks", headers=world.agent_headers).json()["items"]
     assert [(task["case_id"], task["status"]) for task in tasks] == [(online["case_id"], "done")]
@@ -108,6 +116,7 @@ def test_the_same_visit_recorded_twice_is_stored_once(
         {"customer": {"identities": []}},
         {"outcome": "maybe"},
         {"summary": ""},
+        {"topic_code": "no.such.topic"},
         {"unexpected": 1},
     ],
 )

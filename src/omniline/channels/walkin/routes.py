@@ -1,9 +1,9 @@
-"""`POST /api/v1/visits`: branch staff record a customer's visit.
+"""`POST /api/v1/visits`: branch staff record a customer's visit (the use case is in service.py).
 
 The customer is found by any identity (phone, e-mail, document number, …) or created; the visit
 becomes a message with event "visit" on the branch's walkin channel, goes through the same pipeline
-as every other channel (so it joins the customer's open case or opens one), and an outcome of
-"resolved" resolves that case.
+as every other channel (so it joins the customer's open case or opens one); `topic_code` becomes the
+case's confirmed topic, and an outcome of "resolved" resolves that case.
 """
 
 import uuid
@@ -12,16 +12,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from omniline.cases.service import change_case_status
-from omniline.cases.views import case_view
-from omniline.channels.service import get_channel, load_channel_info
-from omniline.customers.identities import IdentityClaim
-from omniline.kernel.errors import InvalidInput
-from omniline.kernel.events import DomainEvent
-from omniline.kernel.ids import new_id
-from omniline.messages.normalized import InboundMessage
-from omniline.pipeline.ingest import ingest_message
-from omniline.security.audit import record_audit
+from omniline.channels.walkin.service import Visit, record_visit
 from omniline.web.dependencies import ActorDep, ContainerDep
 
 router = APIRouter(prefix="/api/v1/visits", tags=["visits"])
@@ -51,59 +42,21 @@ class VisitRequest(BaseModel):
 
 
 @router.post("", status_code=201)
-def record_visit(body: VisitRequest, actor: ActorDep, container: ContainerDep) -> dict[str, Any]:
+def record_visit_route(body: VisitRequest, actor: ActorDep, container: ContainerDep) -> dict[str, Any]:
+    """201 with the message, conversation, case and customer ids, `duplicate`, and the case as it is
+    after the visit; 422 (nothing stored) for a channel that is not an office, a bad identity or an
+    unknown topic."""
+    visit = Visit(
+        channel_id=body.channel_id,
+        identities=tuple(body.customer.identities),
+        name=body.customer.name,
+        summary=body.summary,
+        outcome=body.outcome,
+        topic_code=body.topic_code,
+        visited_at=body.visited_at,
+        visit_id=body.visit_id,
+    )
     with container.uow() as uow:
-        branch = get_channel(uow.session, actor.tenant_id, body.channel_id)
-        if branch.kind != "walkin":
-            raise InvalidInput(f"channel {branch.id} is a {branch.kind} channel, not an office (walkin)")
-        channel = load_channel_info(uow.session, branch.id)
-        now = container.clock()
-        inbound = InboundMessage(
-            channel_id=channel.id,
-            external_id=body.visit_id or str(new_id()),
-            identities=tuple(_claim(text) for text in body.customer.identities),
-            text=body.summary,
-            sent_at=body.visited_at or now,
-            sender_name=body.customer.name,
-            event="visit",
-            meta={
-                "branch": channel.name,
-                "outcome": body.outcome,
-                "topic_code": body.topic_code,
-                "recorded_by": actor.ref,
-                "recorded_by_name": actor.name,
-            },
-        )
-        result = ingest_message(uow, channel, inbound, now=now)
-        case: dict[str, Any] | None = None
-        if result.case_id and body.outcome == "resolved" and not result.duplicate:
-            resolved = change_case_status(
-                uow,
-                tenant_id=actor.tenant_id,
-                case_id=result.case_id,
-                action="resolve",
-                actor=actor.ref,
-                now=now,
-            )
-            case = case_view(resolved)
-            uow.emit(DomainEvent("case.updated", actor.tenant_id, {"case": case, "change": "resolved"}))
-        if not result.duplicate:
-            record_audit(
-                uow.session,
-                tenant_id=actor.tenant_id,
-                actor=actor.ref,
-                action="visit.recorded",
-                subject_type="customer",
-                subject_id=result.customer_id,
-                data={"message_id": str(result.message_id), "branch": channel.name, "outcome": body.outcome},
-            )
+        recorded = record_visit(uow, actor=actor, visit=visit, now=container.clock())
         uow.commit()
-        return result.as_json() | {"duplicate": result.duplicate, "case": case}
-
-
-def _claim(text: str) -> IdentityClaim:
-    kind, separator, address = text.partition(":")
-    if not separator:
-        raise InvalidInput(f"identity {text!r} must look like KIND:ADDRESS, e.g. phone:+79161234567")
-    # Staff checked the person in front of them (a document, a phone in hand): the claims are verified.
-    return IdentityClaim(kind.strip().lower(), address, verified=True)
+        return recorded.as_json()

@@ -1,0 +1,83 @@
+"""Linking a conversation to another case of the same customer: "this chat is about C-12 again".
+
+From now on the conversation serves that case: the agent's replies and the customer's next messages
+join it, and the conversation's open work (its tasks) moves with it. Messages already written keep the
+case they were written in, so each case's history stays what it was; the move itself is on the
+customer's timeline (`conversation.linked`) and in the audit log. The case left behind is not
+touched: the agent resolves it, or it keeps its other conversations.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from omniline.cases.models import Case
+from omniline.cases.service import get_case
+from omniline.channels.models import Channel
+from omniline.conversations.models import Conversation
+from omniline.kernel.errors import Conflict, InvalidInput
+from omniline.routing.models import Task
+from omniline.security.access import Actor
+from omniline.security.audit import record_audit
+from omniline.timeline.service import record_event
+
+ACTIVE_TASK_STATUSES = ("open", "offered", "assigned")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseLink:
+    case: Case
+    previous_case_id: uuid.UUID | None
+
+
+def link_conversation_to_case(
+    session: Session, *, actor: Actor, conversation: Conversation, case_id: uuid.UUID, now: datetime
+) -> CaseLink:
+    """NotFound for a case of another tenant; InvalidInput for a case of another customer; Conflict
+    when the conversation already serves that case. Checked before anything changes."""
+    case = get_case(session, actor.tenant_id, case_id)
+    if case.customer_id != conversation.customer_id:
+        raise InvalidInput(f"case C-{case.number} belongs to another customer")
+    if conversation.case_id == case.id:
+        raise Conflict(f"this conversation already serves case C-{case.number}")
+    previous = session.get(Case, conversation.case_id) if conversation.case_id else None
+    conversation.case_id = case.id
+    case.updated_at = now
+    session.execute(
+        update(Task)
+        .where(Task.conversation_id == conversation.id, Task.status.in_(ACTIVE_TASK_STATUSES))
+        .values(case_id=case.id),
+        execution_options={"synchronize_session": False},
+    )
+    details = {
+        "from_case_id": str(previous.id) if previous else None,
+        "from_number": previous.number if previous else None,
+        "to_number": case.number,
+    }
+    channel = session.get_one(Channel, conversation.channel_id)
+    record_event(
+        session,
+        tenant_id=actor.tenant_id,
+        customer_id=conversation.customer_id,
+        type="conversation.linked",
+        at=now,
+        channel_id=channel.id,
+        channel_kind=channel.kind,
+        conversation_id=conversation.id,
+        case_id=case.id,
+        actor=actor.ref,
+        data=details,
+    )
+    record_audit(
+        session,
+        tenant_id=actor.tenant_id,
+        actor=actor.ref,
+        action="conversation.linked",
+        subject_type="conversation",
+        subject_id=conversation.id,
+        data=details | {"to_case_id": str(case.id)},
+    )
+    return CaseLink(case, previous.id if previous else None)
