@@ -39,9 +39,13 @@ def inbox_context(page: Page, open_conversation_id: uuid.UUID | None) -> dict[st
     now = container.clock()
     with container.uow() as uow:
         inbox: Inbox = load_inbox(uow.session, page.actor, language=page.language, now=now)
+    open_task_id = next(
+        (row.task_id for row in inbox.work if open_conversation_id and row.conversation_id == open_conversation_id),
+        None,
+    )
     return {
         "inbox": inbox,
-        "open_conversation_id": open_conversation_id,
+        "open_task_id": open_task_id,  # the row of the conversation the page shows
         "pause_reasons": PAUSE_REASONS,
         "time_left": lambda deadline: clock_text((deadline - now).total_seconds()),
         "time_since": lambda moment: clock_text(max(0.0, (now - moment).total_seconds())),
