@@ -66,7 +66,7 @@ def generated_figures(output: str) -> dict[str, tuple[float, float]]:
 
 
 def test_evaluate_generated_prints_the_split_the_table_and_three_figures() -> None:
-    # when evaluated on a small generated set (every template used once: 13 texts per group)
+    # when evaluated on a small generated set (13 texts per group: its first 13 templates, once each)
     result = runner.invoke(app, ["classify", "evaluate", "--generated", "--per-topic", "13"])
     # then the split is said first: whole templates held out, a quarter per topic and language
     assert result.exit_code == 0, result.output

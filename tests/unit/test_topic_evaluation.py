@@ -91,16 +91,17 @@ def test_demo_rules_are_loaded_from_the_demo_taxonomy() -> None:
 
 
 def test_generated_evaluation_holds_out_templates_and_reports_three_figures() -> None:
-    # when measured at full size on templates the model never saw (about ten seconds)
+    # when measured at full size on templates the model never saw (about half a minute)
     result = evaluate_generated(per_topic_per_language=40, holdout=0.25, seed=7)
-    # then the split is described, the three reports share the test set, and the figures are those
-    # measured when this was written: rules and model together beat either alone (see the report in
-    # the issue; these floors guard against a silent regression, they are not the 0.85 target)
-    assert result.split.startswith("synthetic set: 40 texts per topic and language from 785 templates")
-    assert "held out 185 whole templates" in result.split
+    # then the split is described: 40 templates per topic and language, 10 of each held out
+    assert result.split.startswith("synthetic set: 40 texts per topic and language from 2400 templates")
+    assert "held out 600 whole templates" in result.split
     supports = {report.test_samples for report in (result.combined, result.model, result.rules)}
-    assert supports == {sum(score.support for score in result.combined.topics)}
-    assert result.combined.macro_f1 >= 0.55
+    assert supports == {sum(score.support for score in result.combined.topics)} == {600}
+    # and the figures are those measured when this was written (seed 7: 0.852 combined, abstaining
+    # on 11%): rules and model together beat either alone. The floor guards against a silent
+    # regression; the issue's 0.85 is a mean over seeds (see the dataset module's docstring).
+    assert result.combined.macro_f1 >= 0.83
     assert result.combined.macro_f1 > result.model.macro_f1 > result.rules.macro_f1
     assert result.combined.abstention_rate < result.model.abstention_rate < result.rules.abstention_rate
     assert result.combined.macro_f1 == pytest.approx(

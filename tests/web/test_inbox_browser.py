@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Dialog, Page, expect
 from sqlalchemy import select
 
 from omniline.accounts.models import User
@@ -61,6 +61,18 @@ def _post_to_server(server: str, world: ApiWorld, body: dict[str, Any]) -> dict[
     return dict(response.json())
 
 
+def _watch_dialogs(page: Page) -> list[str]:
+    """Every alert() that fires (markup run as code would): a test asserts the list stays empty."""
+    seen: list[str] = []
+
+    def dismiss(dialog: Dialog) -> None:
+        seen.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    return seen
+
+
 def _log_in(page: Page, server: str, email: str) -> None:
     page.goto(f"{server}/login")
     page.fill("input[name=email]", email)
@@ -76,8 +88,7 @@ def test_a_routed_message_appears_as_an_offer_live_and_accepting_opens_the_conve
     context = browser.new_context(locale="en-US")
     page = context.new_page()
     problems = watch_page_errors(page)
-    dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    dialogs = _watch_dialogs(page)
     _log_in(page, server, agent_email)
     expect(page.locator(".inbox-empty")).to_contain_text("Set yourself available to receive work.")
 
@@ -109,8 +120,7 @@ def test_work_shows_its_preview_and_the_presence_switch_pauses_in_russian(
     context = browser.new_context(locale="ru-RU")
     page = context.new_page()
     problems = watch_page_errors(page)
-    dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    dialogs = _watch_dialogs(page)
     _log_in(page, server, agent_email)
     page.get_by_role("combobox", name="Мой статус").select_option("available")
     expect(page.locator(".inbox-presence.presence-available")).to_be_visible()

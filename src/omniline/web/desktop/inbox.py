@@ -40,7 +40,11 @@ def inbox_context(page: Page, open_conversation_id: uuid.UUID | None) -> dict[st
     with container.uow() as uow:
         inbox: Inbox = load_inbox(uow.session, page.actor, language=page.language, now=now)
     open_task_id = next(
-        (row.task_id for row in inbox.work if open_conversation_id and row.conversation_id == open_conversation_id),
+        (
+            row.task_id
+            for row in inbox.work
+            if open_conversation_id and row.conversation_id == open_conversation_id
+        ),
         None,
     )
     return {

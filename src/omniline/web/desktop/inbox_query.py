@@ -94,11 +94,15 @@ def load_inbox(session: Session, actor: Actor, *, language: str, now: datetime) 
 
 
 def _presence(session: Session, actor: Actor) -> PresenceRow:
-    row = session.connection().execute(
-        select(AgentProfile.presence, AgentProfile.presence_reason, AgentProfile.presence_since).where(
-            AgentProfile.user_id == actor.user_id, AgentProfile.tenant_id == actor.tenant_id
+    row = (
+        session.connection()
+        .execute(
+            select(AgentProfile.presence, AgentProfile.presence_reason, AgentProfile.presence_since).where(
+                AgentProfile.user_id == actor.user_id, AgentProfile.tenant_id == actor.tenant_id
+            )
         )
-    ).first()
+        .first()
+    )
     return PresenceRow("offline", None, None) if row is None else PresenceRow(row[0], row[1], row[2])
 
 

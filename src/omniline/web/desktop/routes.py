@@ -7,4 +7,3 @@ from omniline.web.desktop import conversation, customers, inbox, visits
 router = APIRouter(include_in_schema=False)
 for part in (inbox, conversation, customers, visits):
     router.include_router(part.router)
-

@@ -11,7 +11,7 @@ const aside = document.getElementById("inbox");
 const me = document.body.dataset.userId;
 const baseTitle = document.title;
 const language = document.documentElement.lang || "en";
-const relative = new Intl.RelativeTimeFormat(language, { numeric: "auto", style: "narrow" });
+const relative = new Intl.RelativeTimeFormat(language, { numeric: "auto", style: "short" });
 
 let knownOffers = null; // offer ids already shown: the ones not in it get highlighted
 let timer = null;
