@@ -99,5 +99,9 @@ def create_app(container: Container | None = None, *, run_workers: bool = True) 
     if container.settings.environment == "development":
         app.include_router(demo_receiver_router)
         app.include_router(demo_mailbox_router)
-    app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=container.settings.max_body_bytes,
+        upload_max_bytes=container.settings.max_file_bytes,
+    )
     return app

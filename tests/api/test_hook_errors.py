@@ -453,3 +453,31 @@ def test_other_methods_and_subpaths_are_refused_for_an_api_channel(
     assert 400 <= response.status_code < 500
     assert_error(response, response.status_code)
     assert row_counts(container) == before
+
+
+def test_a_reply_with_files_may_carry_more_than_the_json_body_limit(
+    world: ApiWorld, container: Container
+) -> None:
+    # given a conversation, and a file bigger than max_body_bytes but within max_file_bytes
+    accepted = world.post_app_message(app_message("big-1", ["app:big"]))
+    conversation_id = accepted.json()["conversation_id"]
+    photo = b"\x89PNG\r\n\x1a\n" + b"x" * (LIMIT + 1024)
+    assert len(photo) < container.settings.max_file_bytes
+
+    # when the agent replies with it attached
+    response = world.client.post(
+        f"/api/v1/conversations/{conversation_id}/messages",
+        data={"text": "the photo you asked for"},
+        files=[("files", ("photo.png", photo, "image/png"))],
+        headers=world.agent_headers,
+    )
+
+    # then the upload route's own limit lets it through, while JSON routes keep the small limit
+    assert response.status_code == 201, response.text
+    assert response.json()["attachments"][0]["size"] == len(photo)
+    assert (
+        world.client.post(
+            "/api/v1/channels", content=b"{" + b" " * LIMIT + b"}", headers=world.admin_headers
+        ).status_code
+        == 413
+    )

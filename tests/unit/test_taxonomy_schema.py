@@ -347,11 +347,12 @@ def test_every_demo_topic_has_names_and_sla_for_both_channel_classes(demo: dict[
         assert bool(row.skills) is not row.code.startswith("general"), row.code
 
 
-def test_every_demo_leaf_has_five_to_ten_keywords_per_language(demo: dict[str, TopicRow]) -> None:
+def test_every_demo_leaf_has_ten_to_thirty_keywords_per_language(demo: dict[str, TopicRow]) -> None:
     for code in DEMO_LEAVES:
         keywords = demo[code].rules["keywords"]
         assert set(keywords) == {"en", "ru", "zh"}, code
-        assert all(5 <= len(words) <= 10 for words in keywords.values()), (code, keywords)
+        # the phrases and the single words (synonyms, Russian stems) customers use for the problem
+        assert all(10 <= len(words) <= 30 for words in keywords.values()), (code, keywords)
         # Chinese is written without spaces: a keyword is a short word, not a sentence.
         assert all(re.fullmatch(r"[\u4e00-\u9fff]{2,6}", word) for word in keywords["zh"]), code
 

@@ -86,6 +86,8 @@ def route_inbound(uow: UnitOfWork, context: InboundContext, settings: Settings, 
     _apply_signals(case, context.text, language)
 
     active_task = _active_task(session, case.id)
+    if active_task is not None:
+        _follow_the_customer(active_task, context)
     waiting = active_task is not None and active_task.status == "open"
     must_route = (
         context.case_change is not None or active_task is None or (topic_changed and waiting)
@@ -315,6 +317,19 @@ def _record(
         actor=ROUTING_ACTOR,
         data=data,
     )
+
+
+def _follow_the_customer(task: Task, context: InboundContext) -> None:
+    """The case's work points at the conversation the customer wrote in last: when Anna, whose mail
+    waits in the queue, opens the site chat, the agent is offered (or holds) the chat, where she is now,
+    not the mail. Call events stay with the telephony (the call is answered there)."""
+    if task.kind != "conversation" or task.conversation_id == context.conversation_id:
+        return
+    if context.event is not None and context.event.startswith(UNQUEUED_EVENTS_PREFIX):
+        return
+    task.conversation_id = context.conversation_id
+    task.message_id = context.message_id
+    task.channel_kind = context.channel_kind
 
 
 def _active_task(session: Session, case_id: uuid.UUID) -> Task | None:

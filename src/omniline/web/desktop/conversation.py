@@ -74,5 +74,5 @@ def _values(page: Page, context: ConversationContext) -> dict[str, Any]:
         "timezone_name": getattr(page.timezone, "key", "UTC"),
         "address_kinds": ADDRESS_KINDS,
         # The larger of the two would be refused anyway: a file travels in one request body.
-        "max_file_bytes": min(settings.max_file_bytes, settings.max_body_bytes),
+        "max_file_bytes": settings.max_file_bytes,  # the reply route's body limit allows this much
     }

@@ -17,6 +17,7 @@ let knownOffers = null; // offer ids already shown: the ones not in it get highl
 let timer = null;
 let loading = false;
 let again = false;
+let presenceChosen = false; // the agent just picked a state: show it even though the menu has the focus
 
 // Strings rendered (translated) into the fragment's own JSON block; read afresh after every swap.
 function say(key) {
@@ -51,13 +52,15 @@ function afterRender() {
 
 async function refresh() {
   if (loading) { again = true; return; }
-  // Swapping the list under an open presence menu would close it: wait until the agent leaves it.
+  // Swapping the list under an open presence menu would close it: wait until the agent leaves it
+  // (unless the agent just chose from it: then the new state is what they are waiting to see).
   const active = document.activeElement;
-  if (active && active.tagName === "SELECT" && aside.contains(active)) {
+  if (!presenceChosen && active && active.tagName === "SELECT" && aside.contains(active)) {
     active.addEventListener("blur", () => scheduleRefresh(), { once: true });
     return;
   }
   loading = true;
+  presenceChosen = false;
   try {
     await refreshFragment(aside, fragmentUrl());
     afterRender();
@@ -146,6 +149,7 @@ async function setPresence(value) {
       showError(error);
     }
   }
+  presenceChosen = true;
   scheduleRefresh();
 }
 
