@@ -124,8 +124,10 @@ def test_an_agent_handles_a_chat_from_a_customer_who_mailed_before(
 
         # the chat is offered to the agent live, without a reload
         # (her e-mail's case waits in the queue: its work now points at the chat, where she is now)
-        offer = agent.locator(".inbox-offer[data-kind='conversation']").filter(
-            has=agent.locator(".channel-webchat")
+        offer = (
+            agent.locator(".inbox-offer[data-kind='conversation']")
+            .filter(has_text="Анна")
+            .filter(has=agent.locator(".channel-webchat"))
         )
         expect(offer).to_be_visible(timeout=10000)
         save_screenshot(agent, "flow-desktop-offer")
