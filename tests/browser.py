@@ -58,7 +58,9 @@ def start_server(
         **env_overrides,
     }
     with log_path.open("wb") as log:  # the child keeps its own descriptor
-        process = subprocess.Popen([sys.executable, "-m", "omniline", "serve"], env=env, stdout=log, stderr=log)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "omniline", "serve"], env=env, stdout=log, stderr=log
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90  # a busy 2-core machine has been seen to take 25 s
     while True:

@@ -1,6 +1,7 @@
 """`omniline classify`: train the tenant's topic model and measure it on a held-out split."""
 
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 from pydantic import ValidationError
@@ -10,15 +11,10 @@ from omniline.cli.common import CLI_ACTOR, cli_container
 from omniline.kernel.clock import utcnow
 from omniline.kernel.errors import OmnilineError
 from omniline.settings import Settings
-from omniline.taxonomy.evaluation import evaluate_generated
-from omniline.taxonomy.scoring import EvaluationReport
-from omniline.taxonomy.training import (
-    evaluate_examples,
-    load_examples,
-    load_phrases,
-    train_tenant_model,
-    usable_examples,
-)
+
+if TYPE_CHECKING:  # the commands import scikit-learn when they run: every other command (`serve`) starts
+    # seconds sooner without it
+    from omniline.taxonomy.scoring import EvaluationReport
 
 app = typer.Typer(help="Topic classification: train and evaluate the learned model.", no_args_is_help=True)
 
@@ -31,6 +27,8 @@ def train(
     holdout: float = typer.Option(0.2, help="share of each topic's examples held out for the scores"),
 ) -> None:
     """Train the tenant's topic model from the topics agents confirmed (and imported examples)."""
+    from omniline.taxonomy.training import train_tenant_model
+
     with (
         cli_container() as container,
         container.uow() as uow,
@@ -72,6 +70,8 @@ def evaluate(
 
     With --generated: the rules and the model combined as they classify live messages, split by
     whole templates, with the model alone and the rules alone for comparison."""
+    from omniline.taxonomy.training import evaluate_examples, load_examples, load_phrases, usable_examples
+
     if generated:
         _evaluate_generated(per_topic, 0.25 if holdout is None else holdout, seed)
         return
@@ -88,6 +88,8 @@ def evaluate(
 
 
 def _evaluate_generated(per_topic: int, holdout: float, seed: int) -> None:
+    from omniline.taxonomy.evaluation import evaluate_generated
+
     try:
         result = evaluate_generated(
             per_topic_per_language=per_topic, holdout=holdout, seed=seed, min_confidence=_live_threshold()
@@ -117,7 +119,7 @@ def _live_threshold() -> float:
         return float(Settings.model_fields["classifier_min_confidence"].default)
 
 
-def _print_table(report: EvaluationReport) -> None:
+def _print_table(report: "EvaluationReport") -> None:
     typer.echo(f"{'topic':<28}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}")
     for score in report.topics:
         typer.echo(

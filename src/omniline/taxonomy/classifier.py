@@ -21,14 +21,13 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import Uuid, bindparam, select
 from sqlalchemy.orm import Session
 
 from omniline.kernel.errors import InvalidInput
 from omniline.kernel.ttl_cache import TtlCache
-from omniline.taxonomy.model import TopicModel, loads
 from omniline.taxonomy.models import ClassifierModel, Topic
 from omniline.taxonomy.rules import RuleHit, RuleSet, TopicRules, compile_rules, match_rules
 
@@ -36,6 +35,10 @@ RULES_WIN = 0.75
 RULES_TTL_SECONDS = 5.0
 MODELS_KEPT = 8  # loaded models kept per process (one per active tenant is typical)
 CANDIDATES = 3
+
+if TYPE_CHECKING:  # scikit-learn is imported only when a tenant's model is first loaded: it costs
+    # seconds, and a server (or a CLI command) that never classifies with a model should not wait for it
+    from omniline.taxonomy.model import TopicModel
 
 Source = Literal["rules", "model", "none"]
 
@@ -63,7 +66,7 @@ class _Caches:
         self.rules: TtlCache[uuid.UUID, _TenantRules] = TtlCache(RULES_TTL_SECONDS)
         self._models: OrderedDict[uuid.UUID, TopicModel] = OrderedDict()
 
-    def model(self, model_id: uuid.UUID, load: Callable[[], TopicModel]) -> TopicModel:
+    def model(self, model_id: uuid.UUID, load: Callable[[], "TopicModel"]) -> "TopicModel":
         with self._lock:
             cached = self._models.get(model_id)
             if cached is not None:
@@ -113,7 +116,9 @@ def _load_rules(session: Session, tenant_id: uuid.UUID) -> _TenantRules:
     return _TenantRules(ruleset, frozenset(code for code, _ in rows))
 
 
-def _load_model(session: Session, model_id: uuid.UUID) -> TopicModel:
+def _load_model(session: Session, model_id: uuid.UUID) -> "TopicModel":
+    from omniline.taxonomy.model import loads
+
     blob = session.scalar(select(ClassifierModel.blob).where(ClassifierModel.id == model_id))
     return loads(blob or b"")
 

@@ -5,7 +5,6 @@ import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-
 # Routes that take file uploads (an agent's reply with attachments): their bodies may carry files up
 # to the file limit, where every other body keeps the small JSON limit.
 UPLOAD_PATHS = re.compile(r"^/api/v1/conversations/[^/]+/messages$")
