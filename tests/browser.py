@@ -9,6 +9,7 @@ Use in a test module:
 Screenshots for review go to `var/screenshots/` (ignored by git): `save_screenshot(page, "inbox")`.
 """
 
+import json
 import os
 import socket
 import subprocess
@@ -22,7 +23,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from omniline.channels.signing import sign_body
 from tests.conftest import TEST_SECRET_KEY
+from tests.support import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -125,3 +128,31 @@ def watch_page_errors(page: Page) -> list[Any]:
         lambda message: problems.append(f"console: {message.text}") if message.type == "error" else None,
     )
     return problems
+
+
+def log_in(
+    page: Page, server: str, email: str, *, password: str | None = None, landing: str = "/desktop"
+) -> None:
+    """Log in through the login form as a person would, and wait for the page the login leads to
+    (`landing`, also passed as `next`), with its live feed connected when it has one."""
+    page.goto(f"{server}/login?next={landing}")
+    page.fill("input[name=email]", email)  # by name: the form may be in any of the three languages
+    page.fill("input[name=password]", password or PASSWORD)
+    page.click("form.login-card button[type=submit]")
+    page.wait_for_url(f"{server}{landing}")
+
+
+def post_signed(server: str, channel: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """An `api`-channel message through the server process's own hook (so its live feed tells the
+    open pages), signed with the channel's secret; the hook's 202 answer."""
+    raw = json.dumps(body, ensure_ascii=False).encode()
+    response = httpx.post(
+        f"{server}/hooks/{channel['id']}",
+        content=raw,
+        headers={
+            "X-Omniline-Signature": sign_body(channel["secret"], raw),
+            "Content-Type": "application/json",
+        },
+    )
+    assert response.status_code == 202, response.text
+    return dict(response.json())

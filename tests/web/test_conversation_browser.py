@@ -5,24 +5,28 @@ text, markup and all); the agent replies with Ctrl+Enter and sees it once; resol
 Never `playwright install`: the browser comes from the system (`apt-get install chromium`).
 """
 
-import json
 import uuid
-from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from sqlalchemy import select, update
 
 from omniline.accounts.models import User
 from omniline.bootstrap import Container
 from omniline.cases.models import Case
-from omniline.channels.signing import sign_body
 from omniline.kernel.ids import new_id
 from omniline.routing.models import Queue, Task
 from omniline.taxonomy.models import Topic
-from tests.browser import browser_fixture, save_screenshot, server_fixture, watch_page_errors
-from tests.support import PASSWORD, ApiWorld, app_message
+from tests.browser import (
+    browser_fixture,
+    log_in,
+    post_signed,
+    save_screenshot,
+    server_fixture,
+    watch_page_errors,
+)
+from tests.support import ApiWorld, app_message
 
 pytestmark = pytest.mark.server
 
@@ -32,33 +36,10 @@ browser = browser_fixture()
 HOSTILE = "<img src=x onerror=alert(1)> Ещё вопрос 还有问题"
 
 
-def _post_to_server(server: str, world: ApiWorld, body: dict[str, Any]) -> dict[str, Any]:
-    """Through the server process's own hook, so its live feed hears of the message."""
-    raw = json.dumps(body, ensure_ascii=False).encode()
-    response = httpx.post(
-        f"{server}/hooks/{world.channel['id']}",
-        content=raw,
-        headers={
-            "X-Omniline-Signature": sign_body(world.channel["secret"], raw),
-            "Content-Type": "application/json",
-        },
-    )
-    assert response.status_code == 202, response.text
-    return dict(response.json())
-
-
-def _log_in(page: Page, server: str, email: str) -> None:
-    page.goto(f"{server}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server}/desktop**")
-
-
 def test_an_agent_sees_a_new_message_live_replies_and_resolves(
     browser: Browser, server: str, world: ApiWorld, container: Container
 ) -> None:
-    first = _post_to_server(server, world, app_message("m-1", ["app:anna"], "Где мой заказ 45821?"))
+    first = post_signed(server, world.channel, app_message("m-1", ["app:anna"], "Где мой заказ 45821?"))
     with container.uow() as uow:
         email = uow.session.scalar(
             select(User.email).where(User.tenant_id == world.tenant_id, User.role == "agent")
@@ -69,13 +50,13 @@ def test_an_agent_sees_a_new_message_live_replies_and_resolves(
     problems = watch_page_errors(page)
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    _log_in(page, server, email)
+    log_in(page, server, email)
     page.goto(f"{server}/desktop/conversations/{first['conversation_id']}")
     expect(page.locator("body[data-live='on']")).to_be_attached(timeout=15000)
     expect(page.locator(".bubble-text")).to_have_text(["Где мой заказ 45821?"])
 
     # a new inbound message arrives while the page is open
-    second = _post_to_server(server, world, app_message("m-2", ["app:anna"], HOSTILE))
+    second = post_signed(server, world.channel, app_message("m-2", ["app:anna"], HOSTILE))
     arrived = page.locator(f'.bubble[data-message-id="{second["message_id"]}"] .bubble-text')
     expect(arrived).to_have_text(HOSTILE)
     expect(page.get_by_text(HOSTILE)).to_be_visible()
@@ -104,8 +85,10 @@ def test_an_agent_sees_a_new_message_live_replies_and_resolves(
 def test_write_on_another_channel_offers_the_fitting_addresses(
     browser: Browser, server: str, world: ApiWorld, container: Container
 ) -> None:
-    first = _post_to_server(
-        server, world, app_message("m-1", ["app:anna", "email:anna@example.com", "phone:+79161234567"])
+    first = post_signed(
+        server,
+        world.channel,
+        app_message("m-1", ["app:anna", "email:anna@example.com", "phone:+79161234567"]),
     )
     with container.uow() as uow:
         email = uow.session.scalar(
@@ -125,7 +108,7 @@ def test_write_on_another_channel_offers_the_fitting_addresses(
     context = browser.new_context(locale="en-US")
     page = context.new_page()
     problems = watch_page_errors(page)
-    _log_in(page, server, email)
+    log_in(page, server, email)
     page.goto(f"{server}/desktop/conversations/{first['conversation_id']}")
 
     page.get_by_text("Write on another channel").click()
@@ -147,11 +130,11 @@ def test_write_on_another_channel_offers_the_fitting_addresses(
 def test_topic_transfer_link_and_wrap_up_from_the_case_panel(
     browser: Browser, server: str, world: ApiWorld, container: Container
 ) -> None:
-    old = _post_to_server(server, world, app_message("m-1", ["app:anna"], "Заказ 1", thread_id="order-1"))
+    old = post_signed(server, world.channel, app_message("m-1", ["app:anna"], "Заказ 1", thread_id="order-1"))
     assert httpx.post(
         f"{server}/api/v1/cases/{old['case_id']}/resolve", headers=world.agent_headers
     ).is_success
-    new = _post_to_server(server, world, app_message("m-2", ["app:anna"], "Заказ 2", thread_id="order-2"))
+    new = post_signed(server, world.channel, app_message("m-2", ["app:anna"], "Заказ 2", thread_id="order-2"))
     with container.uow() as uow:
         agent_id, email = uow.session.execute(
             select(User.id, User.email).where(User.tenant_id == world.tenant_id, User.role == "agent")
@@ -167,7 +150,7 @@ def test_topic_transfer_link_and_wrap_up_from_the_case_panel(
     context = browser.new_context(locale="en-US")
     page = context.new_page()
     problems = watch_page_errors(page)
-    _log_in(page, server, email)
+    log_in(page, server, email)
     page.goto(f"{server}/desktop/conversations/{new['conversation_id']}")
     head = page.locator(".conv-head")
     expect(head.locator(".conv-case-number")).to_have_text("C-2")

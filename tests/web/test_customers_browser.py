@@ -15,8 +15,14 @@ from playwright.sync_api import Browser, Page, expect
 
 from omniline.bootstrap import Container
 from omniline.channels.signing import sign_body
-from tests.browser import browser_fixture, save_screenshot, server_fixture, watch_page_errors
-from tests.support import PASSWORD, ApiWorld, app_message
+from tests.browser import (
+    browser_fixture,
+    log_in,
+    save_screenshot,
+    server_fixture,
+    watch_page_errors,
+)
+from tests.support import ApiWorld, app_message
 from tests.web.customers_support import add_channel, receive, user_email
 
 pytestmark = pytest.mark.server
@@ -39,14 +45,6 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def log_in(page: Page, server: str, email: str, next_url: str) -> None:
-    page.goto(f"{server}/login?next={next_url}")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{server}{next_url}")
-
-
 def anna_and_her_duplicate(container: Container, world: ApiWorld) -> tuple[uuid.UUID, uuid.UUID]:
     mail = add_channel(container, world.tenant_id, "email", "Почта")
     anna = receive(
@@ -67,7 +65,7 @@ def test_an_agent_edits_the_name_merges_a_duplicate_and_undoes_it(
 ) -> None:
     anna, _duplicate = anna_and_her_duplicate(container, world)
     problems = watch_page_errors(page)
-    log_in(page, server, user_email(container, world), f"/desktop/customers/{anna}")
+    log_in(page, server, user_email(container, world), landing=f"/desktop/customers/{anna}")
     panel = page.locator("#customer-panel")
     expect(panel.locator(".cp-name")).to_have_text("Анна Петрова")
 
@@ -105,7 +103,7 @@ def test_the_panel_shows_a_message_from_another_channel_as_it_arrives(
 ) -> None:
     anna, _duplicate = anna_and_her_duplicate(container, world)
     problems = watch_page_errors(page)
-    log_in(page, server, user_email(container, world), f"/desktop/customers/{anna}")
+    log_in(page, server, user_email(container, world), landing=f"/desktop/customers/{anna}")
     expect(page.locator("body[data-live='on']")).to_be_attached()
 
     body = app_message("m-live", ["app:42"], "Новое сообщение <b>из приложения</b> 新消息")
@@ -132,7 +130,7 @@ def test_office_staff_record_a_visit_for_a_customer_they_find(
     anna, _duplicate = anna_and_her_duplicate(container, world)
     add_channel(container, world.tenant_id, "walkin", "Офис на Тверской", address="Москва")
     problems = watch_page_errors(page)
-    log_in(page, server, user_email(container, world), "/desktop/visits/new")
+    log_in(page, server, user_email(container, world), landing="/desktop/visits/new")
 
     page.get_by_label("Find by name, phone or e-mail").fill("anna@example.com")
     page.get_by_role("button", name="Find", exact=True).click()

@@ -14,8 +14,14 @@ from playwright.sync_api import Browser, Page, expect
 
 from omniline.bootstrap import Container
 from omniline.settings import Settings
-from tests.browser import browser_fixture, save_screenshot, server_fixture, watch_page_errors
-from tests.support import PASSWORD, ApiWorld
+from tests.browser import (
+    browser_fixture,
+    log_in,
+    save_screenshot,
+    server_fixture,
+    watch_page_errors,
+)
+from tests.support import ApiWorld
 from tests.web.escaping_support import (
     EMAIL_NAME,
     FILENAME,
@@ -49,14 +55,6 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def log_in(page: Page, server: str, email: str, next_path: str) -> None:
-    page.goto(f"{server}/login?next={next_path}")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{server}{next_path}")
-
-
 def assert_shown_as_text(page: Page, where: str) -> None:
     """Every field is visible as the customer wrote it; nothing the payloads describe was built."""
     for text in (EMAIL_NAME, SUBJECT, TEXT, FILENAME):
@@ -77,7 +75,7 @@ def test_markup_in_a_customers_mail_is_visible_text_that_never_runs(
 
     # when the agent opens the conversation (its customer panel is filled by the page's script)
     path = f"/desktop/conversations/{conversation_id}"
-    log_in(page, server, f"agent@{tenant_slug(container, world.tenant_id)}.test", path)
+    log_in(page, server, f"agent@{tenant_slug(container, world.tenant_id)}.test", landing=path)
     expect(page.locator("#customer-panel").get_by_text(TEXT, exact=True).first).to_be_visible()
 
     # then everything is visible text in the conversation and in the panel

@@ -5,13 +5,15 @@ and the script's calls (offers answered, presence set with the session cookie an
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from sqlalchemy import event, func, select
 
+from omniline import __version__
 from omniline.accounts.models import User
 from omniline.accounts.service import create_tenant, create_user
 from omniline.agents.models import AgentProfile
@@ -28,6 +30,8 @@ from omniline.security.access import Actor
 from omniline.security.models import AuditEntry
 from omniline.taxonomy.models import Topic
 from omniline.web.desktop.inbox_query import OfferRow, PresenceRow, WorkRow, load_inbox, preview_of
+from omniline.web.desktop.inbox_rows import offer_rows, row_labels, work_rows
+from omniline.web.i18n import translations
 from tests.support import PASSWORD, ApiWorld, app_message, row_counts
 from tests.web.support import logged_in
 
@@ -316,16 +320,17 @@ def filled(desk: Desk) -> Filled:
     desk.offer(foreign, expires_in=20, tenant_id=elsewhere_id)
     assert other_task
 
+    # rows carry ids as their canonical text (what the page prints), the same on both databases
     offers = [
         OfferRow(
-            offer_id=call_offer,
-            task_id=call_task,
+            offer_id=str(call_offer),
+            task_id=str(call_task),
             kind="callback",
             channel_kind="voice",
-            customer_id=wang,
+            customer_id=str(wang),
             customer_name="王伟",
             tier="standard",
-            case_id=case_40,
+            case_id=str(case_40),
             case_number=40,
             conversation_id=None,
             topic=None,
@@ -335,16 +340,16 @@ def filled(desk: Desk) -> Filled:
             expires_at=now + timedelta(seconds=10),
         ),
         OfferRow(
-            offer_id=chat_offer,
-            task_id=chat_task,
+            offer_id=str(chat_offer),
+            task_id=str(chat_task),
             kind="conversation",
             channel_kind="webchat",
-            customer_id=anna,
+            customer_id=str(anna),
             customer_name="Анна Петрова",
             tier="vip",
-            case_id=case_41,
+            case_id=str(case_41),
             case_number=41,
-            conversation_id=chat_41,
+            conversation_id=str(chat_41),
             topic="Double charge",
             queue="priority",
             priority=5,
@@ -354,17 +359,18 @@ def filled(desk: Desk) -> Filled:
     ]
     assigned = now - timedelta(minutes=30)
     work = [
-        WorkRow(telegram_task, "conversation", "routed:test", "telegram", nameless, None, "standard", case_43,
-                43, "pending", telegram, "Ж" * 79 + "…", now - timedelta(hours=1), "first_response",
-                now - timedelta(minutes=5), True, assigned),
-        WorkRow(callback_task, "callback", "call.abandoned", "voice", peter, "Пётр", "standard", case_44, 44,
-                "open", call, "call.abandoned", now - timedelta(minutes=20), "callback",
-                now + timedelta(minutes=30), False, assigned),
-        WorkRow(mail_task, "conversation", "routed:test", "email", john, "John Smith", "gold", case_42, 42,
-                "open", mail, "We are checking.", now - timedelta(minutes=10), "resolution",
-                now + timedelta(hours=2), False, assigned),
-        WorkRow(resolved_task, "conversation", "routed:test", "webchat", mei, "李梅", "standard", case_45, 45,
-                "resolved", chat_45, "谢谢！", now - timedelta(minutes=2), None, None, False, assigned),
+        WorkRow(str(telegram_task), "conversation", "routed:test", "telegram", str(nameless), None,
+                "standard", str(case_43), 43, "pending", str(telegram), "Ж" * 79 + "…",
+                now - timedelta(hours=1), "first_response", now - timedelta(minutes=5), True, assigned),
+        WorkRow(str(callback_task), "callback", "call.abandoned", "voice", str(peter), "Пётр", "standard",
+                str(case_44), 44, "open", str(call), "call.abandoned", now - timedelta(minutes=20),
+                "callback", now + timedelta(minutes=30), False, assigned),
+        WorkRow(str(mail_task), "conversation", "routed:test", "email", str(john), "John Smith", "gold",
+                str(case_42), 42, "open", str(mail), "We are checking.", now - timedelta(minutes=10),
+                "resolution", now + timedelta(hours=2), False, assigned),
+        WorkRow(str(resolved_task), "conversation", "routed:test", "webchat", str(mei), "李梅", "standard",
+                str(case_45), 45, "resolved", str(chat_45), "谢谢！", now - timedelta(minutes=2), None, None,
+                False, assigned),
     ]  # fmt: skip
     return Filled(
         offers=[call_offer, chat_offer],
@@ -486,6 +492,93 @@ def test_customer_names_and_message_previews_render_as_text(client: TestClient, 
         assert "&lt;img src=x onerror=alert(2)&gt; Где мой заказ? 我的订单在哪里？" in html
         assert "<script>alert" not in html
         assert "<img src=x" not in html
+
+
+# --- the rows' HTML (desktop/inbox_rows.py writes it in Python, for speed) --------------------------
+
+HOSTILE = """<script>alert("x")</script> 'q' & <img src=x onerror=alert(2)> {{ 7*7 }} Анна 王"""
+ROW_NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+ROW_TAGS = {"li", "div", "a", "span", "strong", "time", "button", "svg", "title", "use"}
+
+
+def test_the_rows_escape_every_value_they_print_exactly_as_the_templates_autoescape() -> None:
+    # given rows whose every text field (ids and kinds included, though ours never are) is hostile
+    offer = OfferRow(
+        offer_id=HOSTILE, task_id=HOSTILE, kind=HOSTILE, channel_kind=HOSTILE, customer_id=HOSTILE,
+        customer_name=HOSTILE, tier=HOSTILE, case_id=HOSTILE, case_number=7, conversation_id=HOSTILE,
+        topic=HOSTILE, queue=HOSTILE, priority=1, offered_at=ROW_NOW, expires_at=ROW_NOW,
+    )  # fmt: skip
+    work = WorkRow(
+        task_id=HOSTILE, kind=HOSTILE, reason=HOSTILE, channel_kind=HOSTILE, customer_id=HOSTILE,
+        customer_name=HOSTILE, tier=HOSTILE, case_id=HOSTILE, case_number=7, case_status=HOSTILE,
+        conversation_id=HOSTILE, preview=HOSTILE, last_customer_message_at=ROW_NOW, due_kind=HOSTILE,
+        due_at=ROW_NOW, overdue=True, assigned_at=ROW_NOW,
+    )  # fmt: skip
+    labels = row_labels(translations("zh").gettext)
+
+    # when they are written
+    offers = str(offer_rows([offer], now=ROW_NOW, labels=labels))
+    works = str(work_rows([work], now=ROW_NOW, open_conversation_id=HOSTILE, labels=labels))
+
+    # then each value appears only in the form Jinja's autoescape gives it, never raw
+    shown = str(escape(HOSTILE))
+    assert shown.startswith("&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &#39;q&#39; &amp; &lt;img")
+    # offer: 4 ids, kind, name, tier class, topic, queue; work: 3 ids, the link, name, tier class,
+    # due kind, status class and label, preview
+    assert offers.count(shown) == 9
+    assert works.count(shown) == 10
+    assert f'href="/desktop/customers/{shown}"' in works  # not a conversation: the customer's page
+    for html in (offers, works):
+        assert "<script" not in html.lower() and "<img" not in html.lower()
+        assert str(escape(HOSTILE.upper())) in html  # the tier badge
+        assert 'aria-label="api"' in html  # an unknown channel kind gets the generic icon
+        assert set(re.findall(r"<([a-z]+)", html)) <= ROW_TAGS  # only the rows' own elements
+
+
+def test_the_rows_markup_is_what_the_script_and_the_styles_expect() -> None:
+    labels = row_labels(translations("ru").gettext)
+    open_id = "44444444-4444-4444-8444-444444444444"
+    callback = WorkRow(
+        "11111111-1111-4111-8111-111111111111", "callback", "call.abandoned", "voice",
+        "22222222-2222-4222-8222-222222222222", "O'Brien & Sons", "vip",
+        "33333333-3333-4333-8333-333333333333", 42, "pending", open_id, "Перезвоните мне",
+        ROW_NOW - timedelta(minutes=20), "callback", ROW_NOW - timedelta(seconds=65), True, ROW_NOW,
+    )  # fmt: skip
+    offer = OfferRow(
+        "55555555-5555-4555-8555-555555555555", "66666666-6666-4666-8666-666666666666", "conversation",
+        "wechat", "22222222-2222-4222-8222-222222222222", None, "standard", None, None, None, None, "general",
+        0, ROW_NOW, ROW_NOW + timedelta(hours=1, seconds=5),
+    )  # fmt: skip
+    icon = '<svg class="channel-icon channel-{0}" role="img" aria-label="{0}"><title>{0}</title>' + (
+        f'<use href="/static/icons.svg?v={__version__}#{{0}}"></use></svg>'
+    )
+
+    assert work_rows([callback], now=ROW_NOW, open_conversation_id=open_id, labels=labels) == (
+        '<li class="inbox-work overdue is-open" data-task-id="11111111-1111-4111-8111-111111111111"'
+        f' data-conversation-id="{open_id}" data-case-id="33333333-3333-4333-8333-333333333333">\n'
+        '<a class="inbox-link" href="/desktop/customers/22222222-2222-4222-8222-222222222222"'
+        ' aria-current="page">\n'
+        f'<span class="inbox-line">{icon.format("voice")}<strong class="inbox-name">O&#39;Brien &amp; Sons'
+        '</strong><span class="badge tier vip">VIP</span><span class="inbox-end" title="Перезвонить до">'
+        '<time class="sla-countdown" data-deadline="2030-01-01T11:58:55+00:00" data-kind="callback">-1:05'
+        "</time></span></span>\n"
+        '<span class="inbox-meta"><span class="inbox-case">C-42</span>'
+        '<span class="inbox-status status-pending">Ожидает</span><span class="badge">Обратный звонок</span>'
+        '<time class="inbox-ago" data-since="2030-01-01T11:40:00+00:00" title="Последнее сообщение клиента">'
+        "20:00</time></span>\n"
+        '<span class="inbox-preview">Перезвоните мне</span></a></li>\n'
+    )
+    assert offer_rows([offer], now=ROW_NOW, labels=labels) == (
+        '<li class="inbox-offer" data-offer-id="55555555-5555-4555-8555-555555555555" data-conversation-id=""'
+        ' data-customer-id="22222222-2222-4222-8222-222222222222" data-case-id="" data-kind="conversation">\n'
+        f'<div class="inbox-line">{icon.format("wechat")}<strong class="inbox-name">Клиент без имени</strong>'
+        '<span class="inbox-end" title="Ответьте в течение"><time class="sla-countdown"'
+        ' data-deadline="2030-01-01T13:00:05+00:00" data-kind="offer">1:00:05</time></span></div>\n'
+        '<div class="inbox-meta"><span class="inbox-queue" title="Очередь">general</span>'
+        '<span class="inbox-priority">Приоритет 0</span></div>\n'
+        '<div class="inbox-actions"><button type="button" class="primary" data-offer-action="accept">Принять'
+        '</button><button type="button" data-offer-action="reject">Отклонить</button></div>\n</li>\n'
+    )
 
 
 def test_the_preview_is_one_line_of_plain_text_cut_at_80_characters() -> None:

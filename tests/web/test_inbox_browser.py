@@ -6,21 +6,24 @@ reason in Russian.
 Never `playwright install`: the browser comes from the system (`apt-get install chromium`).
 """
 
-import json
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Dialog, Page, expect
 from sqlalchemy import select
 
 from omniline.accounts.models import User
 from omniline.bootstrap import Container
-from omniline.channels.signing import sign_body
-from tests.browser import browser_fixture, save_screenshot, server_fixture, watch_page_errors
-from tests.support import PASSWORD, ApiWorld, app_message
+from tests.browser import (
+    browser_fixture,
+    log_in,
+    post_signed,
+    save_screenshot,
+    server_fixture,
+    watch_page_errors,
+)
+from tests.support import ApiWorld, app_message
 
 pytestmark = pytest.mark.server
 
@@ -46,21 +49,6 @@ def agent_email(container: Container, world: ApiWorld) -> str:
     return email
 
 
-def _post_to_server(server: str, world: ApiWorld, body: dict[str, Any]) -> dict[str, Any]:
-    """Through the server process's own hook, so its live feed tells the open page."""
-    raw = json.dumps(body, ensure_ascii=False).encode()
-    response = httpx.post(
-        f"{server}/hooks/{world.channel['id']}",
-        content=raw,
-        headers={
-            "X-Omniline-Signature": sign_body(world.channel["secret"], raw),
-            "Content-Type": "application/json",
-        },
-    )
-    assert response.status_code == 202, response.text
-    return dict(response.json())
-
-
 def _watch_dialogs(page: Page) -> list[str]:
     """Every alert() that fires (markup run as code would): a test asserts the list stays empty."""
     seen: list[str] = []
@@ -74,11 +62,7 @@ def _watch_dialogs(page: Page) -> list[str]:
 
 
 def _log_in(page: Page, server: str, email: str) -> None:
-    page.goto(f"{server}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server}/desktop")
+    log_in(page, server, email)
     expect(page.locator("body[data-live='on']")).to_be_attached(timeout=15000)
 
 
@@ -96,7 +80,9 @@ def test_a_routed_message_appears_as_an_offer_live_and_accepting_opens_the_conve
     expect(page.locator(".inbox-presence.presence-available")).to_be_visible()
     expect(page.get_by_role("combobox", name="My status")).to_have_value("available")
 
-    posted = _post_to_server(server, world, app_message("m-1", ["app:anna"], HOSTILE_TEXT, name=HOSTILE_NAME))
+    posted = post_signed(
+        server, world.channel, app_message("m-1", ["app:anna"], HOSTILE_TEXT, name=HOSTILE_NAME)
+    )
     offer = page.locator(".inbox-offer")
     expect(offer).to_have_count(1)  # no reload: the live feed's task.offered refreshed the inbox
     expect(offer).to_have_class(re.compile(r"\bis-new\b"))
@@ -126,7 +112,7 @@ def test_work_shows_its_preview_and_the_presence_switch_pauses_in_russian(
     expect(page.locator(".inbox-presence.presence-available")).to_be_visible()
     five_minutes_ago = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
     message = app_message("m-2", ["app:petr"], HOSTILE_TEXT, name="Пётр", sent_at=five_minutes_ago)
-    _post_to_server(server, world, message)
+    post_signed(server, world.channel, message)
     page.locator(".inbox-offer").get_by_role("button", name="Принять").click()
     page.wait_for_url(re.compile(r".*/desktop/conversations/.*"))
     page.goto(f"{server}/desktop")

@@ -16,8 +16,14 @@ from playwright.sync_api import Browser, Page, expect
 from omniline.bootstrap import Container
 from omniline.channels.signing import sign_body
 from tests.api.test_dispatch import add_agent, enqueue
-from tests.browser import browser_fixture, save_screenshot, server_fixture, watch_page_errors
-from tests.support import PASSWORD, ApiWorld, app_message
+from tests.browser import (
+    browser_fixture,
+    log_in,
+    save_screenshot,
+    server_fixture,
+    watch_page_errors,
+)
+from tests.support import ApiWorld, app_message
 from tests.web.test_wallboard import IMAGE, SCRIPT, add_user, rename
 
 pytestmark = pytest.mark.server
@@ -33,12 +39,8 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def log_in(page: Page, server: str, email: str) -> None:
-    page.goto(f"{server}/login?next=/wallboard")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{server}/wallboard")
+def log_in_to_wallboard(page: Page, server: str, email: str) -> None:
+    log_in(page, server, email, landing="/wallboard")
     expect(page.locator(".live-on")).to_be_visible()  # the live feed is connected
 
 
@@ -67,7 +69,7 @@ def test_an_inbound_message_changes_the_waiting_figure_without_a_reload(
     problems = watch_page_errors(page)
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    log_in(page, server, supervisor)
+    log_in_to_wallboard(page, server, supervisor)
     expect(tile(page, "channel", "api", "waiting")).to_have_text("0")
     expect(page.locator('[data-figure="total-waiting"]')).to_have_text("0")
 
@@ -94,7 +96,7 @@ def test_markup_in_names_is_text_and_presence_changes_from_the_table(
     problems = watch_page_errors(page)
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    log_in(page, server, supervisor)
+    log_in_to_wallboard(page, server, supervisor)
 
     expect(page.locator(".tile-name").filter(has_text=SCRIPT)).to_be_visible()
     row = page.locator(f'tr.agent-row[data-user-id="{agent.user_id}"]')

@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from omniline.web.desktop.inbox_query import Inbox, load_inbox
+from omniline.web.desktop.inbox_rows import clock_text, offer_rows, row_labels, work_rows
 from omniline.web.page_access import AgentPage
 from omniline.web.rendering import Page
 
@@ -31,42 +32,31 @@ def desktop(page: AgentPage) -> Response:
 def inbox_fragment(page: AgentPage, open: str | None = None) -> Response:
     """The inbox fragment; `open` is the id of the conversation the page shows (its row is marked).
     A malformed `open` marks nothing: it only decorates the list."""
-    return page.render("desktop/_inbox.html", inbox_context(page, _uuid_or_none(open)))
+    return page.render("desktop/_inbox.html", inbox_context(page, _id_or_none(open)))
 
 
-def inbox_context(page: Page, open_conversation_id: uuid.UUID | None) -> dict[str, Any]:
+def inbox_context(page: Page, open_conversation_id: str | None) -> dict[str, Any]:
     container = page.container
-    now = container.clock()
     with container.uow() as uow:
-        inbox: Inbox = load_inbox(uow.session, page.actor, language=page.language, now=now)
-    open_task_id = next(
-        (
-            row.task_id
-            for row in inbox.work
-            if open_conversation_id and row.conversation_id == open_conversation_id
-        ),
-        None,
-    )
+        inbox: Inbox = load_inbox(uow.session, page.actor, language=page.language, now=container.clock())
+    now, since = inbox.now, inbox.presence.since
+    labels = row_labels(page.gettext)
     return {
-        "inbox": inbox,
-        "open_task_id": open_task_id,  # the row of the conversation the page shows
+        "presence": inbox.presence,
+        "presence_time": clock_text(max(0.0, (now - since).total_seconds())) if since else None,
         "pause_reasons": PAUSE_REASONS,
-        "time_left": lambda deadline: clock_text((deadline - now).total_seconds()),
-        "time_since": lambda moment: clock_text(max(0.0, (now - moment).total_seconds())),
+        "offer_count": len(inbox.offers),
+        "work_count": len(inbox.work),
+        "offer_rows": offer_rows(inbox.offers, now=now, labels=labels),
+        "work_rows": work_rows(  # the row of the conversation the page shows is marked
+            inbox.work, now=now, open_conversation_id=open_conversation_id, labels=labels
+        ),
     }
 
 
-def clock_text(seconds: float) -> str:
-    """12:30, 1:02:03, or -3:05 once past: the first text of a countdown or a stopwatch, the same
-    as omniline.js writes every second after (and all a page without scripts shows)."""
-    sign = "-" if seconds < 0 else ""
-    minutes, second = divmod(int(abs(seconds)), 60)
-    hours, minute = divmod(minutes, 60)
-    return f"{sign}{hours}:{minute:02d}:{second:02d}" if hours else f"{sign}{minute}:{second:02d}"
-
-
-def _uuid_or_none(value: str | None) -> uuid.UUID | None:
+def _id_or_none(value: str | None) -> str | None:
+    """The id in its canonical text (the rows' form), or None when it is not an id."""
     try:
-        return uuid.UUID(value) if value else None
+        return str(uuid.UUID(value)) if value else None
     except ValueError:
         return None
