@@ -95,6 +95,8 @@ def test_an_agent_handles_a_chat_from_a_customer_who_mailed_before(
         agent = _log_in(agent_context, base, AGENT)
         agent_errors = watch_page_errors(agent)
         expect(agent).to_have_url(f"{base}/desktop")
+        # the page's scripts are running once the live feed says hello: only then does the switch act
+        expect(agent.locator("body[data-live='on']")).to_be_attached(timeout=15000)
         agent.locator("#presence-switch").select_option("available")
         expect(agent.locator(".inbox[data-presence='available']")).to_be_attached(timeout=15000)
         save_screenshot(agent, "flow-desktop-available")
