@@ -151,9 +151,15 @@ def test_an_unknown_language_changes_nothing(
 ) -> None:
     token = logged_in(client, "agent@" + _slug(container, world) + ".test")
 
+    email = "agent@" + _slug(container, world) + ".test"
+    before = row_counts(container)
+
     client.post("/language", data={"csrf_token": token, "language": "xx", "back": "/desktop"})
 
     assert '<html lang="en">' in client.get("/desktop").text
+    with container.uow() as uow:
+        assert uow.session.scalar(select(User.language).where(User.email == email)) is None
+    assert row_counts(container) == before
 
 
 def test_the_login_page_follows_the_browser_language(client: TestClient) -> None:

@@ -96,5 +96,8 @@ def end_user_sessions(session: Session, user_id: uuid.UUID, *, now: datetime) ->
     )
 
 
-def csrf_matches(expected: str, given: str | None) -> bool:
-    return given is not None and secrets.compare_digest(expected.encode(), given.encode())
+def csrf_matches(expected: str | None, given: str | None) -> bool:
+    """True when both tokens are present and equal (a missing token on either side never matches)."""
+    return (
+        bool(expected) and bool(given) and secrets.compare_digest(str(expected).encode(), str(given).encode())
+    )

@@ -66,9 +66,7 @@ async def login(page: PublicPage, request: Request) -> Response:
     email = str(form.get("email") or "")[:320]
     password = str(form.get("password") or "")[:500]
     next_url = str(form.get("next") or "")
-    if not csrf_matches(
-        request.cookies.get(LOGIN_CSRF_COOKIE, ""), str(form.get(CSRF_FIELD) or "")
-    ) or not request.cookies.get(LOGIN_CSRF_COOKIE):
+    if not csrf_matches(request.cookies.get(LOGIN_CSRF_COOKIE), str(form.get(CSRF_FIELD) or "")):
         return _login_page(
             page,
             next=next_url,

@@ -81,7 +81,7 @@ async def read_checked_form(page: Page) -> dict[str, str]:
     form = await page.request.form()
     fields = {key: value for key, value in form.items() if isinstance(value, str)}
     expected = page.session.csrf_token if page.session else None
-    if expected is None or not csrf_matches(expected, fields.get(CSRF_FIELD)):
+    if not csrf_matches(expected, fields.get(CSRF_FIELD)):
         raise PermissionDenied(
             page.gettext("This form has expired; reload the page and try again."), code="csrf_failed"
         )

@@ -112,5 +112,4 @@ class Page:
         }
         values.update(context or {})
         html = templates.get_template(template).render(values)
-        response = HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
-        return response
+        return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)

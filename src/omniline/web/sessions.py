@@ -31,7 +31,8 @@ def session_of(container: Container, connection: HTTPConnection) -> ActiveSessio
         return None
     with container.uow() as uow:
         active = find_session(uow.session, token, now=container.clock(), lifetime=session_lifetime(container))
-        uow.commit()  # last_seen_at
+        if uow.session.dirty:  # last_seen_at, touched at most every TOUCH_EVERY: most requests only read
+            uow.commit()
     return active
 
 
