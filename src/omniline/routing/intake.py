@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Uuid, bindparam, func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,9 @@ from omniline.accounts.models import User
 from omniline.agents.models import Team
 from omniline.cases.models import Case
 from omniline.customers.models import Customer
+from omniline.db.base import UTCDateTime, table_of
 from omniline.db.unit_of_work import UnitOfWork
+from omniline.kernel.clock import utcnow
 from omniline.kernel.events import DomainEvent
 from omniline.routing.calendar import is_open
 from omniline.routing.dispatch import OPEN_WORK, dispatch, enqueue_work
@@ -29,10 +31,10 @@ from omniline.routing.policy import Decision, Facts, Policy, decide
 from omniline.routing.policy_store import load_policy
 from omniline.routing.sla_service import load_business_hours, retarget_case_clocks, start_case_clocks
 from omniline.settings import Settings
-from omniline.taxonomy.classifier import classify_text
+from omniline.taxonomy.classifier import Classification, classify_text
 from omniline.taxonomy.language import detect_language
 from omniline.taxonomy.models import Topic
-from omniline.taxonomy.signals import assess_signals
+from omniline.taxonomy.signals import Signals, assess_signals
 from omniline.timeline.service import record_event
 
 log = logging.getLogger(__name__)
@@ -78,31 +80,41 @@ def route_inbound_safely(
 
 def route_inbound(uow: UnitOfWork, context: InboundContext, settings: Settings, *, now: datetime) -> None:
     session = uow.session
-    case = session.get_one(Case, context.case_id)
+    # What this unit of work changed as objects is written first: the state is read by statements.
+    session.flush()
+    state = _read_case_state(session, context.case_id)
+    work = _read_active_work(session, context.case_id)
     language = detect_language(context.text)
-    if case.language is None and language is not None:
-        case.language = language
-    topic_changed = _classify(session, case, context, settings, language=language, now=now)
-    _apply_signals(case, context.text, language)
-
-    active_task = _active_task(session, case.id)
-    if active_task is not None:
-        _follow_the_customer(active_task, context)
-    waiting = active_task is not None and active_task.status == "open"
+    topic = _classify(session, state, context, settings, language=language)
+    signals = assess_signals(context.text, language)
+    topic_changed = topic is not None
+    waiting = work is not None and work.status == "open"
     must_route = (
-        context.case_change is not None or active_task is None or (topic_changed and waiting)
-    ) and case.status != "resolved"
+        context.case_change is not None or work is None or (topic_changed and waiting)
+    ) and state.status != "resolved"
     if not (must_route or context.case_change is not None or topic_changed):
-        return  # a message on work already under way: nothing to decide, no clock to move
-    topic = session.get(Topic, case.topic_id) if case.topic_id else None
+        # A message on work already under way, the common case: nothing to decide, no clock to move.
+        # Two light statements at most, and no case or task loaded as an object.
+        _note_case(session, context.case_id, state, language, signals)
+        if work is not None and _follows_the_customer(work, context):
+            _point_work_at(session, work.id, context)
+        return
+
+    case = session.get_one(Case, context.case_id)
+    case.language, case.sentiment, case.urgency = _noted(state, language, signals)
+    if topic is not None:
+        _apply_topic(session, case, context, topic, now=now)
+    if work is not None and _follows_the_customer(work, context):
+        _point_work_at(session, work.id, context)
     customer = session.get_one(Customer, context.customer_id)
+    current_topic = topic.row if topic else _case_topic(session, case)
     if context.case_change is not None or topic_changed:
         clocks = start_case_clocks if context.case_change is not None else retarget_case_clocks
         clocks(
             session,
             tenant_id=context.tenant_id,
             case_id=case.id,
-            topic=topic,
+            topic=current_topic,
             channel_kind=context.channel_kind,
             customer_tier=customer.tier,
             now=now,
@@ -111,28 +123,148 @@ def route_inbound(uow: UnitOfWork, context: InboundContext, settings: Settings, 
         return
 
     policy = load_policy(session, context.tenant_id)
-    facts = _facts(session, case, topic, customer, context, policy, language=language, now=now)
+    facts = _facts(session, case, current_topic, customer, context, policy, language=language, now=now)
     case.repeat_contact = case.repeat_contact or facts.repeat_contact
     decision = decide(policy, facts)
-    _record_decision(uow, case, context, decision, topic, now=now)
+    _record_decision(uow, case, context, decision, current_topic, now=now)
     if context.event is not None and context.event.startswith(UNQUEUED_EVENTS_PREFIX):
         return
-    _queue_work(session, case, context, decision, topic, policy.default_queue, language=language, now=now)
+    _queue_work(
+        session, case, context, decision, current_topic, policy.default_queue, language=language, now=now
+    )
     dispatch(uow, context.tenant_id, now=now)
+
+
+@dataclass(frozen=True, slots=True)
+class _CaseState:
+    """What intake reads of the case before it knows whether anything is to be decided."""
+
+    status: str
+    language: str | None
+    topic_id: uuid.UUID | None
+    topic_confidence: float | None
+    topic_confirmed: bool
+    sentiment: str | None
+    urgency: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _WorkState:
+    """The case's newest unfinished task."""
+
+    id: uuid.UUID
+    kind: str
+    status: str
+    conversation_id: uuid.UUID | None
+
+
+@dataclass(frozen=True, slots=True)
+class _TopicChoice:
+    """A topic the classifier put ahead of the case's current one."""
+
+    row: Topic
+    classification: Classification
+
+
+_CASES = table_of(Case)
+_TASKS = table_of(Task)
+_CASE_STATE = select(
+    _CASES.c.status,
+    _CASES.c.language,
+    _CASES.c.topic_id,
+    _CASES.c.topic_confidence,
+    _CASES.c.topic_confirmed,
+    _CASES.c.sentiment,
+    _CASES.c.urgency,
+).where(_CASES.c.id == bindparam("case_id", type_=Uuid()))
+_ACTIVE_WORK = (
+    select(_TASKS.c.id, _TASKS.c.kind, _TASKS.c.status, _TASKS.c.conversation_id)
+    .where(_TASKS.c.case_id == bindparam("case_id", type_=Uuid()), _TASKS.c.status.in_(OPEN_WORK))
+    .order_by(_TASKS.c.created_at.desc())
+    .limit(1)
+)
+_NOTE_CASE = (
+    update(_CASES)
+    .where(_CASES.c.id == bindparam("case_id", type_=Uuid()))
+    .values(
+        language=bindparam("language"),
+        sentiment=bindparam("sentiment"),
+        urgency=bindparam("urgency"),
+        updated_at=bindparam("now", type_=UTCDateTime()),
+    )
+)
+_POINT_WORK = (
+    update(_TASKS)
+    .where(_TASKS.c.id == bindparam("task_id", type_=Uuid()))
+    .values(
+        conversation_id=bindparam("conversation_id", type_=Uuid()),
+        message_id=bindparam("message_id", type_=Uuid()),
+        channel_kind=bindparam("channel_kind"),
+    )
+)
+
+
+def _read_case_state(session: Session, case_id: uuid.UUID) -> _CaseState:
+    row = session.connection().execute(_CASE_STATE, {"case_id": case_id}).one()
+    return _CaseState(*row)
+
+
+def _read_active_work(session: Session, case_id: uuid.UUID) -> _WorkState | None:
+    row = session.connection().execute(_ACTIVE_WORK, {"case_id": case_id}).first()
+    return _WorkState(*row) if row is not None else None
+
+
+def _loaded(session: Session, model: type[Case] | type[Task], id: uuid.UUID) -> Case | Task | None:
+    """The object when this unit of work holds it: then changes go through it, not past it."""
+    return session.identity_map.get(session.identity_key(model, id))
+
+
+def _noted(
+    state: _CaseState, language: str | None, signals: Signals
+) -> tuple[str | None, str | None, str | None]:
+    """The case's language, sentiment and urgency after this message. Negative sentiment and high
+    urgency stick to the case once seen: one calm line does not undo an angry one."""
+    return (
+        state.language if state.language is not None else language,
+        state.sentiment if state.sentiment == "negative" else signals.sentiment,
+        state.urgency if state.urgency == "high" else signals.urgency,
+    )
+
+
+def _note_case(
+    session: Session, case_id: uuid.UUID, state: _CaseState, language: str | None, signals: Signals
+) -> None:
+    noted = _noted(state, language, signals)
+    if noted == (state.language, state.sentiment, state.urgency):
+        return
+    case = _loaded(session, Case, case_id)
+    if isinstance(case, Case):
+        case.language, case.sentiment, case.urgency = noted
+        return
+    session.connection().execute(
+        _NOTE_CASE,
+        {
+            "case_id": case_id,
+            "language": noted[0],
+            "sentiment": noted[1],
+            "urgency": noted[2],
+            "now": utcnow(),
+        },
+    )
 
 
 def _classify(
     session: Session,
-    case: Case,
+    state: _CaseState,
     context: InboundContext,
     settings: Settings,
     *,
     language: str | None,
-    now: datetime,
-) -> bool:
-    """Set the case's topic from this message unless an agent confirmed one. True when it changed."""
-    if case.topic_confirmed or not context.text.strip():
-        return False
+) -> _TopicChoice | None:
+    """The topic this message gives the case, unless an agent confirmed one or the case already has
+    this one or a surer one. Reads only."""
+    if state.topic_confirmed or not context.text.strip():
+        return None
     result = classify_text(
         session,
         context.tenant_id,
@@ -141,17 +273,24 @@ def _classify(
         min_confidence=settings.classifier_min_confidence,
     )
     if result.topic_code is None:
-        return False
-    if case.topic_id is not None and (case.topic_confidence or 0.0) >= result.confidence:
-        return False
+        return None
+    if state.topic_id is not None and (state.topic_confidence or 0.0) >= result.confidence:
+        return None
     topic = session.scalar(
         select(Topic).where(
             Topic.tenant_id == context.tenant_id, Topic.code == result.topic_code, Topic.is_active
         )
     )
-    if topic is None or topic.id == case.topic_id:
-        return False
-    case.topic_id = topic.id
+    if topic is None or topic.id == state.topic_id:
+        return None
+    return _TopicChoice(topic, result)
+
+
+def _apply_topic(
+    session: Session, case: Case, context: InboundContext, choice: _TopicChoice, *, now: datetime
+) -> None:
+    result = choice.classification
+    case.topic_id = choice.row.id
     case.topic_source = result.source
     case.topic_confidence = round(result.confidence, 4)
     _record(
@@ -166,17 +305,10 @@ def _classify(
             "candidates": [[code, round(score, 4)] for code, score in result.candidates[:3]],
         },
     )
-    return True
 
 
-def _apply_signals(case: Case, text: str, language: str | None) -> None:
-    """Negative sentiment and high urgency stick to the case once seen: one calm line does not undo
-    an angry one."""
-    signals = assess_signals(text, language)
-    if case.sentiment != "negative":
-        case.sentiment = signals.sentiment
-    if case.urgency != "high":
-        case.urgency = signals.urgency
+def _case_topic(session: Session, case: Case) -> Topic | None:
+    return session.get(Topic, case.topic_id) if case.topic_id else None
 
 
 def _facts(
@@ -319,23 +451,28 @@ def _record(
     )
 
 
-def _follow_the_customer(task: Task, context: InboundContext) -> None:
+def _follows_the_customer(work: _WorkState, context: InboundContext) -> bool:
     """The case's work points at the conversation the customer wrote in last: when Anna, whose mail
     waits in the queue, opens the site chat, the agent is offered (or holds) the chat, where she is now,
     not the mail. Call events stay with the telephony (the call is answered there)."""
-    if task.kind != "conversation" or task.conversation_id == context.conversation_id:
-        return
-    if context.event is not None and context.event.startswith(UNQUEUED_EVENTS_PREFIX):
-        return
-    task.conversation_id = context.conversation_id
-    task.message_id = context.message_id
-    task.channel_kind = context.channel_kind
+    if work.kind != "conversation" or work.conversation_id == context.conversation_id:
+        return False
+    return context.event is None or not context.event.startswith(UNQUEUED_EVENTS_PREFIX)
 
 
-def _active_task(session: Session, case_id: uuid.UUID) -> Task | None:
-    return session.scalar(
-        select(Task)
-        .where(Task.case_id == case_id, Task.status.in_(OPEN_WORK))
-        .order_by(Task.created_at.desc())
-        .limit(1)
+def _point_work_at(session: Session, task_id: uuid.UUID, context: InboundContext) -> None:
+    task = _loaded(session, Task, task_id)
+    if isinstance(task, Task):
+        task.conversation_id = context.conversation_id
+        task.message_id = context.message_id
+        task.channel_kind = context.channel_kind
+        return
+    session.connection().execute(
+        _POINT_WORK,
+        {
+            "task_id": task_id,
+            "conversation_id": context.conversation_id,
+            "message_id": context.message_id,
+            "channel_kind": context.channel_kind,
+        },
     )

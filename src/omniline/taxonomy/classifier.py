@@ -12,8 +12,10 @@ How the answer is made:
 3. The best topic is the answer when its confidence reaches `min_confidence`; below it the topic is
    left for the agent (topic_code None, source "none"), with the candidates still listed.
 
-Caches (per process): the compiled rules of a tenant for `RULES_TTL_SECONDS` (topics change rarely),
-and loaded models by id; each call asks the database only for the id of the tenant's newest model.
+Caches (per process): the compiled rules of a tenant and the id of its newest model for
+`RULES_TTL_SECONDS` (topics change rarely, training takes minutes), and loaded models by id; a message
+costs no query when both are fresh. A model trained in this process is used at once
+(`forget_tenant_classifier`); one trained elsewhere within `RULES_TTL_SECONDS`.
 """
 
 import threading
@@ -58,6 +60,7 @@ class Classification:
 class _TenantRules:
     ruleset: RuleSet
     active_codes: frozenset[str]
+    model_id: uuid.UUID | None  # the newest trained model, if any
 
 
 class _Caches:
@@ -99,6 +102,11 @@ def clear_classifier_caches() -> None:
     _caches.clear()
 
 
+def forget_tenant_classifier(tenant_id: uuid.UUID) -> None:
+    """Read the tenant's topics and newest model again on its next message (after training)."""
+    _caches.rules.forget(tenant_id)
+
+
 def _load_rules(session: Session, tenant_id: uuid.UUID) -> _TenantRules:
     rows = session.execute(
         select(Topic.code, Topic.rules)
@@ -113,7 +121,8 @@ def _load_rules(session: Session, tenant_id: uuid.UUID) -> _TenantRules:
             continue
     # A bad pattern stored in one topic must not stop every message from being classified.
     ruleset = compile_rules(topics, skip_invalid=True)
-    return _TenantRules(ruleset, frozenset(code for code, _ in rows))
+    model_id = session.scalar(_NEWEST_MODEL, {"tenant_id": tenant_id})
+    return _TenantRules(ruleset, frozenset(code for code, _ in rows), model_id)
 
 
 def _load_model(session: Session, model_id: uuid.UUID) -> "TopicModel":
@@ -140,7 +149,7 @@ def classify_text(
     scores: dict[str, float] = {}
     # The model is only loaded when the rules do not win outright (combine would ignore it).
     if rule_confidence(hits) < RULES_WIN:
-        model_id = session.scalar(_NEWEST_MODEL, {"tenant_id": tenant_id})
+        model_id = tenant.model_id
         if model_id is not None:
             model = _caches.model(model_id, lambda: _load_model(session, model_id))
             scores = {code: p for code, p in model.predict(text) if code in tenant.active_codes}

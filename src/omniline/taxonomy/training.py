@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from omniline.kernel.errors import InvalidInput
 from omniline.kernel.ids import new_id
 from omniline.security.audit import record_audit
+from omniline.taxonomy.classifier import forget_tenant_classifier
 from omniline.taxonomy.model import NotEnoughExamples, check_training_set, dumps, train_topic_model
 from omniline.taxonomy.models import ClassifierModel, Topic, TopicExample
 from omniline.taxonomy.scoring import EvaluationReport, score_predictions
@@ -158,5 +159,6 @@ def train_tenant_model(
         data={"samples": len(kept_texts), "topics": len(model.topic_codes), "macro_f1": report.macro_f1},
     )
     session.flush()
+    forget_tenant_classifier(tenant_id)
     say("stored")
     return stored
