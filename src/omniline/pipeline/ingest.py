@@ -158,8 +158,9 @@ def ingest_message(
             DomainEvent("task.created", channel.tenant_id, {"task_id": str(task.id), "reason": inbound.event})
         )
 
+    routed_case = None  # the case as routing left it, when routing loaded it
     if case is not None and uow.settings is not None:
-        route_inbound_safely(
+        routed_case = route_inbound_safely(
             uow,
             InboundContext(
                 tenant_id=channel.tenant_id,
@@ -184,7 +185,7 @@ def ingest_message(
         )
     )
     if case is not None and case.change is not None:
-        view = case_view(get_case(session, channel.tenant_id, case.id))
+        view = case_view(routed_case or get_case(session, channel.tenant_id, case.id))
         uow.emit(DomainEvent("case.updated", channel.tenant_id, {"case": view, "change": case.change}))
     return IngestResult(message_id, conversation.id, case.id if case else None, sender.customer_id)
 

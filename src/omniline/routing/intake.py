@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Uuid, bindparam, func, select, update
+from sqlalchemy import Uuid, and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -63,76 +63,110 @@ class InboundContext:
 
 def route_inbound_safely(
     uow: UnitOfWork, context: InboundContext, settings: Settings, *, now: datetime
-) -> None:
+) -> Case | None:
     """Route, but never lose the message over it: a failure in classification or routing is logged,
     undone (savepoint) and noted on the case, and the message stays stored for an agent to pick up.
-    Database errors still propagate, so the pipeline's retry on conflicting writes keeps working."""
+    Database errors still propagate, so the pipeline's retry on conflicting writes keeps working.
+
+    Returns the case when it was loaded to decide on it (the caller may describe it without reading
+    it again), else None."""
     try:
+        plan = _plan(uow.session, context, settings)
+        if not plan.decides:
+            _note_work_under_way(uow.session, context, plan)
+            return None
         with uow.savepoint():
-            route_inbound(uow, context, settings, now=now)
+            return _route(uow, context, plan, now=now)
     except DBAPIError:
         raise
     except Exception as error:
         log.exception("routing failed for case %s", context.case_id)
         case = uow.session.get_one(Case, context.case_id)
         case.routing = {"error": f"{type(error).__name__}: {error}"[:500], "at": now.isoformat()}
+        return case
 
 
-def route_inbound(uow: UnitOfWork, context: InboundContext, settings: Settings, *, now: datetime) -> None:
-    session = uow.session
-    # What this unit of work changed as objects is written first: the state is read by statements.
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What intake learnt from the message and the case before it writes anything."""
+
+    case_change: str | None
+    state: "_CaseState"
+    work: "_WorkState | None"
+    language: str | None
+    topic: "_TopicChoice | None"
+    signals: Signals
+    must_route: bool
+
+    @property
+    def decides(self) -> bool:
+        """Whether there is anything to decide: route the work, or start or move the clocks. When
+        not, the message joins work already under way, the common case."""
+        return self.must_route or self.state_changes_clocks
+
+    @property
+    def state_changes_clocks(self) -> bool:
+        return self.case_change is not None or self.topic is not None
+
+
+def _plan(session: Session, context: InboundContext, settings: Settings) -> _Plan:
+    """Reads only: the case and its open work (one statement), the language, topic and signals."""
+    # What this unit of work changed as objects is written first: the state is read by a statement.
     session.flush()
-    state = _read_case_state(session, context.case_id)
-    work = _read_active_work(session, context.case_id)
+    state, work = _read_case_and_work(session, context)
     language = detect_language(context.text)
     topic = _classify(session, state, context, settings, language=language)
-    signals = assess_signals(context.text, language)
-    topic_changed = topic is not None
     waiting = work is not None and work.status == "open"
     must_route = (
-        context.case_change is not None or work is None or (topic_changed and waiting)
+        context.case_change is not None or work is None or (topic is not None and waiting)
     ) and state.status != "resolved"
-    if not (must_route or context.case_change is not None or topic_changed):
-        # A message on work already under way, the common case: nothing to decide, no clock to move.
-        # Two light statements at most, and no case or task loaded as an object.
-        _note_case(session, context.case_id, state, language, signals)
-        if work is not None and _follows_the_customer(work, context):
-            _point_work_at(session, work.id, context)
-        return
+    signals = assess_signals(context.text, language)
+    return _Plan(context.case_change, state, work, language, topic, signals, must_route)
 
+
+def _note_work_under_way(session: Session, context: InboundContext, plan: _Plan) -> None:
+    """No clock to move and nothing to decide: at most two light statements, no object loaded."""
+    _note_case(session, context.case_id, plan.state, plan.language, plan.signals)
+    if plan.work is not None and _follows_the_customer(plan.work, context):
+        _point_work_at(session, plan.work.id, context)
+
+
+def _route(uow: UnitOfWork, context: InboundContext, plan: _Plan, *, now: datetime) -> Case:
+    session = uow.session
     case = session.get_one(Case, context.case_id)
-    case.language, case.sentiment, case.urgency = _noted(state, language, signals)
-    if topic is not None:
-        _apply_topic(session, case, context, topic, now=now)
-    if work is not None and _follows_the_customer(work, context):
-        _point_work_at(session, work.id, context)
+    case.language, case.sentiment, case.urgency = _noted(plan.state, plan.language, plan.signals)
+    if plan.topic is not None:
+        _apply_topic(session, case, context, plan.topic, now=now)
+    if plan.work is not None and _follows_the_customer(plan.work, context):
+        _point_work_at(session, plan.work.id, context)
     customer = session.get_one(Customer, context.customer_id)
-    current_topic = topic.row if topic else _case_topic(session, case)
-    if context.case_change is not None or topic_changed:
+    topic = plan.topic.row if plan.topic else _case_topic(session, case)
+    if plan.state_changes_clocks:
         clocks = start_case_clocks if context.case_change is not None else retarget_case_clocks
         clocks(
             session,
             tenant_id=context.tenant_id,
             case_id=case.id,
-            topic=current_topic,
+            topic=topic,
             channel_kind=context.channel_kind,
             customer_tier=customer.tier,
             now=now,
         )
-    if not must_route:
-        return
+    if not plan.must_route:
+        return case
 
     policy = load_policy(session, context.tenant_id)
-    facts = _facts(session, case, current_topic, customer, context, policy, language=language, now=now)
+    facts = _facts(session, case, topic, customer, context, policy, language=plan.language, now=now)
     case.repeat_contact = case.repeat_contact or facts.repeat_contact
     decision = decide(policy, facts)
-    _record_decision(uow, case, context, decision, current_topic, now=now)
+    _record_decision(uow, case, context, decision, topic, now=now)
     if context.event is not None and context.event.startswith(UNQUEUED_EVENTS_PREFIX):
-        return
+        return case
     _queue_work(
-        session, case, context, decision, current_topic, policy.default_queue, language=language, now=now
+        session, case, context, decision, topic, policy.default_queue, language=plan.language, now=now
     )
     dispatch(uow, context.tenant_id, now=now)
+    return case
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,18 +202,28 @@ class _TopicChoice:
 
 _CASES = table_of(Case)
 _TASKS = table_of(Task)
-_CASE_STATE = select(
-    _CASES.c.status,
-    _CASES.c.language,
-    _CASES.c.topic_id,
-    _CASES.c.topic_confidence,
-    _CASES.c.topic_confirmed,
-    _CASES.c.sentiment,
-    _CASES.c.urgency,
-).where(_CASES.c.id == bindparam("case_id", type_=Uuid()))
-_ACTIVE_WORK = (
-    select(_TASKS.c.id, _TASKS.c.kind, _TASKS.c.status, _TASKS.c.conversation_id)
-    .where(_TASKS.c.case_id == bindparam("case_id", type_=Uuid()), _TASKS.c.status.in_(OPEN_WORK))
+# The case and its newest unfinished task in one statement (no task: one row with NULLs for it).
+_CASE_AND_WORK = (
+    select(
+        _CASES.c.status,
+        _CASES.c.language,
+        _CASES.c.topic_id,
+        _CASES.c.topic_confidence,
+        _CASES.c.topic_confirmed,
+        _CASES.c.sentiment,
+        _CASES.c.urgency,
+        _TASKS.c.id,
+        _TASKS.c.kind,
+        _TASKS.c.status,
+        _TASKS.c.conversation_id,
+    )
+    .select_from(
+        _CASES.outerjoin(
+            _TASKS,
+            and_(_TASKS.c.case_id == _CASES.c.id, or_(*(_TASKS.c.status == status for status in OPEN_WORK))),
+        )
+    )
+    .where(_CASES.c.id == bindparam("case_id", type_=Uuid()))
     .order_by(_TASKS.c.created_at.desc())
     .limit(1)
 )
@@ -204,14 +248,10 @@ _POINT_WORK = (
 )
 
 
-def _read_case_state(session: Session, case_id: uuid.UUID) -> _CaseState:
-    row = session.connection().execute(_CASE_STATE, {"case_id": case_id}).one()
-    return _CaseState(*row)
-
-
-def _read_active_work(session: Session, case_id: uuid.UUID) -> _WorkState | None:
-    row = session.connection().execute(_ACTIVE_WORK, {"case_id": case_id}).first()
-    return _WorkState(*row) if row is not None else None
+def _read_case_and_work(session: Session, context: InboundContext) -> tuple[_CaseState, _WorkState | None]:
+    row = session.connection().execute(_CASE_AND_WORK, {"case_id": context.case_id}).one()
+    work = _WorkState(*row[7:]) if row[7] is not None else None
+    return _CaseState(*row[:7]), work
 
 
 def _loaded(session: Session, model: type[Case] | type[Task], id: uuid.UUID) -> Case | Task | None:
