@@ -132,6 +132,18 @@ def _note_work_under_way(session: Session, context: InboundContext, plan: _Plan)
 
 
 def _route(uow: UnitOfWork, context: InboundContext, plan: _Plan, *, now: datetime) -> Case:
+    # Nothing read on the way to the decision depends on the case's own pending changes (its notes,
+    # topic, routing): they are written in one flush, when dispatch looks for waiting work, rather than
+    # before every query.
+    with uow.session.no_autoflush:
+        case, queued = _decide(uow, context, plan, now=now)
+    if queued:
+        dispatch(uow, context.tenant_id, now=now)
+    return case
+
+
+def _decide(uow: UnitOfWork, context: InboundContext, plan: _Plan, *, now: datetime) -> tuple[Case, bool]:
+    """Clocks, the routing decision and the queued work; whether work was queued."""
     session = uow.session
     case = session.get_one(Case, context.case_id)
     case.language, case.sentiment, case.urgency = _noted(plan.state, plan.language, plan.signals)
@@ -153,7 +165,7 @@ def _route(uow: UnitOfWork, context: InboundContext, plan: _Plan, *, now: dateti
             now=now,
         )
     if not plan.must_route:
-        return case
+        return case, False
 
     policy = load_policy(session, context.tenant_id)
     facts = _facts(session, case, topic, customer, context, policy, language=plan.language, now=now)
@@ -161,12 +173,11 @@ def _route(uow: UnitOfWork, context: InboundContext, plan: _Plan, *, now: dateti
     decision = decide(policy, facts)
     _record_decision(uow, case, context, decision, topic, now=now)
     if context.event is not None and context.event.startswith(UNQUEUED_EVENTS_PREFIX):
-        return case
+        return case, False
     _queue_work(
         session, case, context, decision, topic, policy.default_queue, language=plan.language, now=now
     )
-    dispatch(uow, context.tenant_id, now=now)
-    return case
+    return case, True
 
 
 @dataclass(frozen=True, slots=True)
