@@ -74,14 +74,17 @@ def enqueue_work(
     sticky_user_id: uuid.UUID | None = None,
     due_at: datetime | None = None,
     now: datetime,
+    case_without_work: bool = False,
 ) -> Task:
     """Put work in `queue` (open, waiting from `now`). The queue's priority and skills are added to the
     task's own; a queue name that is not defined adds nothing. A case has one piece of conversation
     work: when it already has one open, offered or assigned, that task is returned (its priority
-    raised if this one is higher). Without `sticky_user_id`, the customer's last agent is sticky."""
+    raised if this one is higher). Without `sticky_user_id`, the customer's last agent is sticky.
+    `case_without_work`: the caller read in this transaction that the case has no unfinished task,
+    so none is looked for (intake)."""
     rules = _rules(session, tenant_id, queue)
     wanted = priority + rules.priority
-    if case_id is not None and kind == "conversation":
+    if case_id is not None and kind == "conversation" and not case_without_work:
         existing = session.scalars(
             select(Task)
             .where(Task.case_id == case_id, Task.kind == "conversation", Task.status.in_(OPEN_WORK))

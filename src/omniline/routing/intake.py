@@ -154,16 +154,27 @@ def _decide(uow: UnitOfWork, context: InboundContext, plan: _Plan, *, now: datet
     customer = session.get_one(Customer, context.customer_id)
     topic = plan.topic.row if plan.topic else _case_topic(session, case)
     if plan.state_changes_clocks:
-        clocks = start_case_clocks if context.case_change is not None else retarget_case_clocks
-        clocks(
-            session,
-            tenant_id=context.tenant_id,
-            case_id=case.id,
-            topic=topic,
-            channel_kind=context.channel_kind,
-            customer_tier=customer.tier,
-            now=now,
-        )
+        if context.case_change is not None:
+            start_case_clocks(
+                session,
+                tenant_id=context.tenant_id,
+                case_id=case.id,
+                topic=topic,
+                channel_kind=context.channel_kind,
+                customer_tier=customer.tier,
+                now=now,
+                opened_now=context.case_change == "opened",
+            )
+        else:
+            retarget_case_clocks(
+                session,
+                tenant_id=context.tenant_id,
+                case_id=case.id,
+                topic=topic,
+                channel_kind=context.channel_kind,
+                customer_tier=customer.tier,
+                now=now,
+            )
     if not plan.must_route:
         return case, False
 
@@ -174,9 +185,7 @@ def _decide(uow: UnitOfWork, context: InboundContext, plan: _Plan, *, now: datet
     _record_decision(uow, case, context, decision, topic, now=now)
     if context.event is not None and context.event.startswith(UNQUEUED_EVENTS_PREFIX):
         return case, False
-    _queue_work(
-        session, case, context, decision, topic, policy.default_queue, language=plan.language, now=now
-    )
+    _queue_work(session, case, context, decision, topic, policy, plan, now=now)
     return case, True
 
 
@@ -440,11 +449,12 @@ def _queue_work(
     context: InboundContext,
     decision: Decision,
     topic: Topic | None,
-    default_queue: str,
+    policy: Policy,
+    plan: _Plan,
     *,
-    language: str | None,
     now: datetime,
 ) -> Task:
+    default_queue = policy.default_queue
     team_id = None
     sticky_user_id = None
     queue = decision.target
@@ -473,12 +483,13 @@ def _queue_work(
         conversation_id=context.conversation_id,
         message_id=context.message_id,
         channel_kind="voice" if decision.destination == "callback" else context.channel_kind,
-        language=case.language or language,
+        language=case.language or plan.language,
         skills=skills,
         team_id=team_id,
         sticky_user_id=sticky_user_id,
         due_at=now,
         now=now,
+        case_without_work=plan.work is None,
     )
 
 

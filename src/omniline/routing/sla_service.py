@@ -108,12 +108,15 @@ def start_case_clocks(
     channel_kind: str,
     customer_tier: str | None,
     now: datetime,
+    opened_now: bool = False,
 ) -> list[SlaClock]:
-    """Start the case's first-response and resolution clocks at `now`; returns the clocks started.
-    Idempotent: nothing starts while the case has a running clock, or once it is resolved. A case
-    that already had its first reply (a reopened one) gets a resolution clock only."""
+    """Start the case's first-response and resolution clocks at `now`; returns the clocks started,
+    added to the session (written with its next flush). Idempotent: nothing starts while the case has
+    a running clock, or once it is resolved. A case that already had its first reply (a reopened one)
+    gets a resolution clock only. `opened_now`: the case was opened in this transaction, so it has no
+    clock yet and none is looked for (intake, for every new case)."""
     case = _case(session, tenant_id, case_id)
-    if case.status == "resolved" or running_clocks(session, case_id):
+    if case.status == "resolved" or (not opened_now and running_clocks(session, case_id)):
         return []
     kinds = [kind for kind in CLOCK_KINDS if kind != "first_response" or case.first_response_at is None]
     klass = channel_class(channel_kind)
@@ -123,7 +126,6 @@ def start_case_clocks(
         _new_clock(tenant_id, case_id, kind, targets.for_kind(kind), klass, hours, now) for kind in kinds
     ]
     session.add_all(clocks)
-    session.flush()
     return clocks
 
 
