@@ -19,6 +19,7 @@ from omniline.db.unit_of_work import UnitOfWork
 from omniline.files.store import FileStore
 from omniline.kernel.clock import Clock, utcnow
 from omniline.kernel.ttl_cache import TtlCache
+from omniline.pipeline.group_commit import IngestWriter
 from omniline.realtime.bus import Bus, InProcessBus
 from omniline.settings import Settings
 
@@ -35,6 +36,8 @@ class Container:
     clock: Clock = field(default=utcnow)
     write_lock: "threading.RLock | None" = None  # SQLite only: see UnitOfWork
     channel_cache: TtlCache[uuid.UUID, ChannelInfo] = field(default_factory=channel_cache)
+    _ingest_writer: IngestWriter | None = field(default=None, repr=False)
+    _writer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def adapter_context(self) -> AdapterContext:
@@ -51,7 +54,17 @@ class Container:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory, self.bus, write_lock=self.write_lock, settings=self.settings)
 
+    @property
+    def ingest_writer(self) -> IngestWriter:
+        """The process's group-commit writer for provider hooks (see pipeline/group_commit.py)."""
+        with self._writer_lock:
+            if self._ingest_writer is None:
+                self._ingest_writer = IngestWriter(self)
+            return self._ingest_writer
+
     def close(self) -> None:
+        if self._ingest_writer is not None:
+            self._ingest_writer.close()
         self.http.close()
         self.engine.dispose()
 

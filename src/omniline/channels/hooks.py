@@ -3,6 +3,9 @@
 Verify and parse (the adapter; nothing is stored before the signature checks out) → ingest every
 message and apply every delivery report in one transaction → commit → answer the provider, with the
 adapter's own response when it needs one (WeChat's echo, Twilio's TwiML), else `202 {ids}`.
+
+The transaction is shared with the hooks that arrive at the same time (group commit, see
+pipeline/group_commit.py); a hook whose messages fail is answered alone and changes nothing.
 """
 
 import uuid
@@ -26,7 +29,6 @@ from omniline.db.unit_of_work import UnitOfWork
 from omniline.kernel.errors import NotFound
 from omniline.kernel.events import DomainEvent
 from omniline.pipeline.ingest import IngestResult
-from omniline.pipeline.transaction import ingest_and_commit
 from omniline.web.dependencies import ContainerDep
 
 router = APIRouter(tags=["hooks"])
@@ -72,7 +74,7 @@ def process_hook(
         apply_delivery_updates(uow, channel, batch.delivery_updates, now=container.clock())
         adapter.after_ingest(uow.session, channel, batch, results)
 
-    return batch, ingest_and_commit(container, channel, batch.messages, also=also)
+    return batch, container.ingest_writer.ingest(channel, batch.messages, also=also)
 
 
 def _load_channel(container: Container, channel_id: uuid.UUID) -> ChannelInfo:

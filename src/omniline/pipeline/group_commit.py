@@ -1,0 +1,157 @@
+"""Group commit: the messages of callers that arrive together are stored in one transaction.
+
+Every provider hook used to run its own transaction. Under load the hooks queue on the database's
+write lock (SQLite has one writer; PostgreSQL pays a round trip and a WAL flush per commit), and each
+pays for its own BEGIN and COMMIT. The `IngestWriter` runs one writer thread per process: a hook
+hands it its messages and waits; the writer takes every job waiting (up to `MAX_JOBS`), runs them in
+order in one unit of work and commits once. A lone request is not held back: the writer starts on it
+at once, and only the requests that arrive meanwhile form the next group.
+
+When anything in a group fails (bad input, a conflicting write, a bug), the group is rolled back and
+each job runs again alone, in its own transaction with the usual retries, so the failure reaches its
+own caller only and the others' messages are stored as if they had come one by one. Events are
+published after the commit, as always.
+"""
+
+import logging
+import queue
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from omniline.channels.base import ChannelInfo
+from omniline.kernel.errors import TemporarilyUnavailable
+from omniline.messages.normalized import InboundMessage
+from omniline.pipeline.ingest import IngestResult, ingest_message
+from omniline.pipeline.transaction import AlsoInTransaction, ingest_and_commit
+
+if TYPE_CHECKING:
+    from omniline.bootstrap import Container
+
+log = logging.getLogger(__name__)
+
+MAX_JOBS = 64  # jobs in one transaction: bounds how long the first caller of a group waits
+
+
+@dataclass
+class _Job:
+    channel: ChannelInfo
+    messages: list[InboundMessage]
+    also: AlsoInTransaction | None
+    done: threading.Event = field(default_factory=threading.Event)
+    results: list[IngestResult] | None = None
+    error: BaseException | None = None
+
+
+_STOP = object()
+
+
+class IngestWriter:
+    """One writer thread per process, started on first use and stopped by `close`."""
+
+    def __init__(self, container: "Container", *, max_jobs: int = MAX_JOBS) -> None:
+        self._container = container
+        self._max_jobs = max_jobs
+        self._jobs: queue.SimpleQueue[_Job | object] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._closed = False
+
+    def ingest(
+        self,
+        channel: ChannelInfo,
+        messages: list[InboundMessage],
+        *,
+        also: AlsoInTransaction | None = None,
+    ) -> list[IngestResult]:
+        """Store `messages` (and run `also`) in a transaction shared with whoever arrives at the same
+        time; blocks until committed. Raises what `ingest_and_commit` would raise for this job alone."""
+        if self._closed:  # shutting down: no writer to wait for
+            return ingest_and_commit(self._container, channel, messages, also=also)
+        job = _Job(channel, messages, also)
+        self._start()
+        self._jobs.put(job)
+        job.done.wait()
+        if job.error is not None:
+            raise job.error
+        assert job.results is not None
+        return job.results
+
+    @property
+    def waiting(self) -> int:
+        """Jobs handed in and not yet taken by the writer (approximate, as any queue's size)."""
+        return self._jobs.qsize()
+
+    def close(self) -> None:
+        """Finish the jobs already handed in, then stop the thread."""
+        self._closed = True
+        with self._start_lock:
+            thread = self._thread
+        if thread is not None:
+            self._jobs.put(_STOP)
+            thread.join(timeout=30)
+
+    def _start(self) -> None:
+        with self._start_lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="omniline-ingest-writer", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            first = self._jobs.get()
+            if first is _STOP:
+                return
+            group = [first]
+            stop = False
+            while len(group) < self._max_jobs:
+                try:
+                    more = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if more is _STOP:
+                    stop = True
+                    break
+                group.append(more)
+            self._store([job for job in group if isinstance(job, _Job)])
+            if stop:
+                return
+
+    def _store(self, group: list[_Job]) -> None:
+        try:
+            if len(group) > 1 and self._store_together(group):
+                return
+            for job in group:
+                self._store_alone(job)
+        finally:
+            for job in group:
+                if job.results is None and job.error is None:  # the writer itself was interrupted
+                    job.error = TemporarilyUnavailable("the message could not be stored; please retry")
+                job.done.set()
+
+    def _store_together(self, group: list[_Job]) -> bool:
+        """One transaction for the whole group; False (nothing stored) when anything in it failed."""
+        container = self._container
+        try:
+            with container.uow() as uow:
+                now = container.clock()
+                results = []
+                for job in group:
+                    stored = [ingest_message(uow, job.channel, message, now=now) for message in job.messages]
+                    if job.also is not None:
+                        job.also(uow, stored)
+                    results.append(stored)
+                uow.commit()
+        except Exception:
+            # Rolled back by the unit of work; each job is tried alone and answered on its own.
+            log.debug("a group of %d hook jobs failed together; storing them one by one", len(group))
+            return False
+        for job, stored in zip(group, results, strict=True):
+            job.results = stored
+        return True
+
+    def _store_alone(self, job: _Job) -> None:
+        try:
+            job.results = ingest_and_commit(self._container, job.channel, job.messages, also=job.also)
+        except BaseException as error:  # handed to the caller's thread, which raises it
+            job.error = error
