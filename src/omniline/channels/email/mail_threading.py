@@ -40,8 +40,12 @@ def case_number_in(subject: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def reply_subject(subject: str | None, case_number: int | None) -> str:
-    """ "Re: <subject> [#C-n]" without stacking "Re:" prefixes or tokens."""
+def reply_subject(subject: str | None, case_number: int | None, *, answering: bool = True) -> str:
+    """ "Re: <subject> [#C-n]" without stacking "Re:" prefixes or tokens. A mail that answers
+    nothing (the first of a thread we start, e.g. an agent writing to a chat customer's address)
+    gets no "Re:", only the case token."""
     base = _CASE_TOKEN.sub("", _REPLY_PREFIX.sub("", subject or "")).strip()
     token = f" [#C-{case_number}]" if case_number is not None else ""
+    if not answering:
+        return f"{base}{token}".strip()
     return f"Re: {base}{token}".strip() if base else f"Re:{token}".strip()

@@ -27,10 +27,14 @@ def build_mail(channel: ChannelInfo, message: OutboundMessage, context: AdapterC
     local, _, domain = address.rpartition("@")
     mail["From"] = Address(display_name=channel.name, username=local, domain=domain)
     mail["To"] = message.recipient.partition(":")[2]
-    threaded = any(reply.get(key) for key in ("in_reply_to", "references", "case_number"))
-    # A mail that answers nothing (a confirmation code for the web chat) keeps its subject as it is.
+    answering = any(reply.get(key) for key in ("in_reply_to", "references"))
+    # A mail on no case that answers nothing (a confirmation code for the web chat) keeps its subject
+    # as it is; a first mail on a case carries the case token, without "Re:".
     subject = reply.get("subject") or message.subject
-    mail["Subject"] = reply_subject(subject, reply.get("case_number")) if threaded else (subject or "")
+    if answering or reply.get("case_number") is not None:
+        mail["Subject"] = reply_subject(subject, reply.get("case_number"), answering=answering)
+    else:
+        mail["Subject"] = subject or ""
     mail["Date"] = format_datetime(message.sent_at)
     mail["Message-ID"] = outbound_message_id(message.message_id, address)
     if reply.get("in_reply_to"):
