@@ -10,8 +10,9 @@ customers, ~50% from returning customers (an identity seen before), ~20% carryin
 (app id + phone + e-mail) that link new addresses to a known customer or merge two known customers,
 with texts in English, Russian and Chinese.
 
-- pipeline: `ingest_message` in a unit of work per message plus `uow.commit()`, exactly what the hook
-  does, each call timed;
+- pipeline: `ingest_and_commit` with one message per transaction (`--group 1`, the default), each call
+  timed; `--group G` stores G messages per transaction, as the hooks' group commit does under load
+  (pipeline/group_commit.py), and each message's latency is its transaction's;
 - http: the real server (`python -m omniline serve`, production settings) as a subprocess, driven with
   signed POST /hooks/{channel_id} from an asyncio load generator speaking keep-alive HTTP/1.1 over raw
   streams; every answer must be 202.
@@ -270,23 +271,23 @@ def prepare(url: str) -> Prepared:
 # -------------------------------------------------------------------------------------------- pipeline
 
 
-def run_pipeline(url: str, n: int, workers: int = 1) -> dict[str, Any]:
+def run_pipeline(url: str, n: int, workers: int = 1, group: int = 1) -> dict[str, Any]:
     prepared = prepare(url)
     container, channel = prepared.container, prepared.channel
     warm = warmup_count(n)
     sent_at = datetime.now(UTC)
     messages = [item.inbound(channel.id, sent_at) for item in Workload().items(warm + n)]
     try:
-        _ingest_all(container, channel, messages[:warm])
+        _ingest_all(container, channel, messages[:warm], group)
         started, cpu_started = time.perf_counter(), time.process_time()
         if workers == 1:
-            latencies = _ingest_all(container, channel, messages[warm:])
+            latencies = _ingest_all(container, channel, messages[warm:], group)
         else:
             # Like the server's thread pool: each worker takes every k-th message, one transaction each.
             measured = messages[warm:]
             with ThreadPoolExecutor(workers) as pool:
                 shares = pool.map(
-                    lambda k: _ingest_all(container, channel, measured[k::workers]), range(workers)
+                    lambda k: _ingest_all(container, channel, measured[k::workers], group), range(workers)
                 )
                 latencies = [latency for share in shares for latency in share]
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
@@ -296,18 +297,23 @@ def run_pipeline(url: str, n: int, workers: int = 1) -> dict[str, Any]:
     # and whatever else runs; per_s / wall-clock is what counts, this tells where it went).
     return (
         {"bench": "ingest", "mode": "pipeline", "backend": backend_of(url), "n": n, "workers": workers}
+        | {"group": group}
         | latency_summary(latencies, wall)
         | {"cpu_ms": round(cpu * 1000 / n, 2)}
     )
 
 
-def _ingest_all(container: Container, channel: ChannelInfo, messages: list[InboundMessage]) -> list[float]:
+def _ingest_all(
+    container: Container, channel: ChannelInfo, messages: list[InboundMessage], group: int = 1
+) -> list[float]:
+    """Store `messages` `group` at a time, one transaction each; each message's latency is its group's."""
     latencies: list[float] = []
     clock = time.perf_counter
-    for message in messages:
+    for first in range(0, len(messages), group):
+        together = messages[first : first + group]
         started = clock()
-        ingest_and_commit(container, channel, [message])
-        latencies.append(clock() - started)
+        ingest_and_commit(container, channel, together)
+        latencies.extend([clock() - started] * len(together))
     return latencies
 
 
@@ -511,6 +517,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument("--mode", choices=("pipeline", "http", "both"), default="both")
         parser.add_argument("--concurrency", type=int, default=16, help="connections for --mode http")
         parser.add_argument("--workers", type=int, default=1, help="threads for --mode pipeline")
+        parser.add_argument(
+            "--group", type=int, default=1, help="messages per transaction for --mode pipeline"
+        )
         parser.add_argument("--profile", action="store_true", help="also profile the pipeline (stderr)")
 
     args = bench_args(
@@ -525,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     if args.mode in ("pipeline", "both"):
         with throwaway_database(args.database_url, label="pipeline") as url:
-            emit(run_pipeline(url, n, args.workers))
+            emit(run_pipeline(url, n, args.workers, args.group))
     if args.mode in ("http", "both"):
         with throwaway_database(args.database_url, label="http") as url:
             result = run_http(url, n, args.concurrency)
