@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     # Browser sessions end after this long without a request, and in any case after session_max_hours.
     session_idle_minutes: int = Field(default=60, ge=1)
     session_max_hours: int = Field(default=12, ge=1)
+    # After this many wrong passwords for one e-mail within the window, it cannot sign in until the
+    # oldest failure leaves the window (accounts/sign_in.py).
+    sign_in_max_failures: int = Field(default=5, ge=1)
+    sign_in_window_minutes: int = Field(default=15, ge=1)
     # Outbox: delay before retry n is outbox_base_delay * 2**(n-1), capped; then `failed`.
     outbox_base_delay_seconds: float = Field(default=2.0, gt=0)
     outbox_max_delay_seconds: float = Field(default=600.0, gt=0)

@@ -5,7 +5,7 @@ from datetime import timedelta
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from omniline.accounts.service import authenticate
+from omniline.accounts.sign_in import sign_in
 from omniline.security.tokens import TokenClaims, issue_token
 from omniline.web.dependencies import ContainerDep
 
@@ -21,9 +21,8 @@ class TokenRequest(BaseModel):
 
 @router.post("/token")
 def create_token(body: TokenRequest, container: ContainerDep) -> dict[str, object]:
-    with container.uow() as uow:
-        user = authenticate(uow.session, email=body.email, password=body.password)
-        claims = TokenClaims(user.id, user.tenant_id, user.role)
+    user = sign_in(container, email=body.email, password=body.password)
+    claims = TokenClaims(user.id, user.tenant_id, user.role, user.token_generation)
     lifetime = timedelta(minutes=container.settings.access_token_minutes)
     token = issue_token(
         claims, secret_key=container.settings.secret_key, now=container.clock(), lifetime=lifetime

@@ -31,4 +31,7 @@ class User(IdMixin, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     # the pages' language (en/ru/zh); None: the browser's
     language: Mapped[str | None] = mapped_column(String(8))
+    # Carried by every access token; raised when the password is set or the user disabled, which
+    # makes the tokens issued before worthless (accounts/service.py update_user).
+    token_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

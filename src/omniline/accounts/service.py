@@ -180,7 +180,9 @@ def update_user(
     if password is not None:
         user.password_hash = hash_password(password)
     if changed.get("is_active") is False or password is not None:
+        # Whoever held the old password may hold its sessions and tokens too: both end now.
         end_user_sessions(session, user.id, now=now)
+        user.token_generation += 1
     if changed or password is not None:
         audited = dict(changed) | ({"password": "reset"} if password is not None else {})
         record_audit(

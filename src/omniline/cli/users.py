@@ -52,7 +52,7 @@ def token_create(
     with cli_container() as container, container.uow() as uow:
         user = find_user(uow.session, email)
         token = issue_token(
-            TokenClaims(user.id, user.tenant_id, user.role),
+            TokenClaims(user.id, user.tenant_id, user.role, user.token_generation),
             secret_key=container.settings.secret_key,
             now=container.clock(),
             lifetime=timedelta(hours=hours),

@@ -9,7 +9,7 @@ from omniline.customers.models import Customer, CustomerMerge, Identity, Identit
 from omniline.db.base import Base
 from omniline.messages.models import Message
 from omniline.routing.models import BusinessCalendar, Offer, Queue, RoutingPolicy, SlaClock, Task
-from omniline.security.models import AuditEntry, WebSession
+from omniline.security.models import AuditEntry, SignInFailure, WebSession
 from omniline.taxonomy.models import ClassifierModel, Topic, TopicExample
 from omniline.timeline.models import TimelineEvent
 
@@ -33,6 +33,7 @@ __all__ = [
     "Offer",
     "Queue",
     "RoutingPolicy",
+    "SignInFailure",
     "SlaClock",
     "Task",
     "Team",

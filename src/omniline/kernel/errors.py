@@ -8,6 +8,7 @@ OmnilineError                      base; never raised itself
 ├── NotFound            404        no such thing in the actor's tenant
 ├── Conflict            409        the thing's state forbids the action (e.g. already merged)
 ├── PayloadTooLarge     413        the body exceeds the configured limit
+├── TooManyAttempts     429        too many failed attempts (sign-in); `retry_after_seconds` says when
 └── TemporarilyUnavailable 503     contention we could not resolve now; the caller should retry
 
 Services raise these; the web edge turns them into `{"error": {"code", "message"}}`, the CLI into
@@ -59,6 +60,15 @@ class Conflict(OmnilineError):
 class PayloadTooLarge(OmnilineError):
     status_code = 413
     code = "payload_too_large"
+
+
+class TooManyAttempts(OmnilineError):
+    status_code = 429
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after_seconds: int, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class TemporarilyUnavailable(OmnilineError):

@@ -19,6 +19,7 @@ class Task(IdMixin, Base):
         Index("ix_tasks_queue_status_due", "tenant_id", "status", "due_at"),
         Index("ix_tasks_assigned_status", "assigned_user_id", "status"),
         Index("ix_tasks_case_status", "case_id", "status"),
+        Index("ix_tasks_tenant_created", "tenant_id", "created_at"),  # the wallboard's "today"
     )
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))

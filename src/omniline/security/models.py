@@ -38,3 +38,13 @@ class WebSession(IdMixin, Base):
     expires_at: Mapped[datetime]  # the absolute end, whatever the activity
     ended_at: Mapped[datetime | None]  # logout, or the user was disabled
     user_agent: Mapped[str | None] = mapped_column(String(300))
+
+
+class SignInFailure(IdMixin, Base):
+    """One wrong password for an e-mail (known or not), kept while it counts (see accounts/sign_in.py)."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_email_key", "email_key", "failed_at"),)
+
+    email_key: Mapped[str] = mapped_column(String(64))  # sha256 hex of the folded e-mail, not the e-mail
+    failed_at: Mapped[datetime]

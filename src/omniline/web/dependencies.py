@@ -30,6 +30,11 @@ def actor_from_token(container: Container, token: str) -> Actor:
         user = uow.session.get(User, claims.user_id)
         if user is None or not user.is_active or user.tenant_id != claims.tenant_id:
             raise Unauthenticated("the user of this token no longer exists or is disabled", code="bad_token")
+        if claims.generation != user.token_generation:
+            raise Unauthenticated(
+                "the access token was issued before the password was changed; sign in again",
+                code="token_revoked",
+            )
         return Actor(user.id, user.tenant_id, user.role, user.name)
 
 

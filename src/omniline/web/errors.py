@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from omniline.kernel.errors import OmnilineError
+from omniline.kernel.errors import OmnilineError, TooManyAttempts
 from omniline.web.page_errors import is_page_path, page_error_response
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _omniline_error(request: Request, error: OmnilineError) -> Response:
         if is_page_path(request.url.path):
             return page_error_response(request, error.status_code, error)
-        return error_response(error.status_code, error.code, error.message)
+        response = error_response(error.status_code, error.code, error.message)
+        if isinstance(error, TooManyAttempts):
+            response.headers["Retry-After"] = str(error.retry_after_seconds)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, error: RequestValidationError) -> Response:

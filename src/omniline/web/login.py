@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from omniline.accounts.models import User
-from omniline.accounts.service import authenticate
-from omniline.kernel.errors import Unauthenticated
+from omniline.accounts.sign_in import sign_in
+from omniline.kernel.errors import TooManyAttempts, Unauthenticated
 from omniline.security.audit import record_audit
 from omniline.security.sessions import csrf_matches, end_session, start_session
 from omniline.web.i18n import LANGUAGE_COOKIE, LANGUAGES
@@ -76,10 +76,9 @@ async def login(page: PublicPage, request: Request) -> Response:
         )
     container = page.container
     try:
+        signed_in = sign_in(container, email=email, password=password)
         with container.uow() as uow:
-            user = authenticate(uow.session, email=email, password=password)
-            if not user.is_active:
-                raise Unauthenticated("disabled")
+            user = uow.session.get_one(User, signed_in.id)
             token, row = start_session(
                 uow.session,
                 user,
@@ -102,6 +101,14 @@ async def login(page: PublicPage, request: Request) -> Response:
         return _login_page(
             page, next=next_url, email=email, status=401, error=page.gettext("Wrong e-mail or password.")
         )
+    except TooManyAttempts as braked:
+        minutes = max(1, -(-braked.retry_after_seconds // 60))
+        error = page.gettext("Too many failed sign-ins for this e-mail. Try again in %(minutes)s min.")
+        response = _login_page(
+            page, next=next_url, email=email, status=429, error=error % {"minutes": minutes}
+        )
+        response.headers["Retry-After"] = str(braked.retry_after_seconds)
+        return response
     response = RedirectResponse(_safe_next(next_url, HOME_BY_ROLE.get(role, "/desktop")), status_code=303)
     set_session_cookie(response, container, token)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
