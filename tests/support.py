@@ -4,12 +4,14 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import func, select
 
+from omniline.accounts.models import User
 from omniline.accounts.service import create_tenant, create_user
 from omniline.bootstrap import Container
 from omniline.channels.signing import sign_body
@@ -52,6 +54,26 @@ def app_message(
         "sent_at": "2026-11-23T10:00:00+00:00",
         **extra,
     }
+
+
+def agent_email(container: Container, world: ApiWorld) -> str:
+    """The e-mail of the world's agent."""
+    with container.uow() as uow:
+        email = uow.session.scalar(
+            select(User.email).where(User.tenant_id == world.tenant_id, User.role == "agent")
+        )
+    assert email is not None
+    return email
+
+
+class HandClock:
+    """A container's clock moved by hand: `container.clock = HandClock(start)`, then `clock.now += …`."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 def login(client: TestClient, email: str) -> dict[str, str]:

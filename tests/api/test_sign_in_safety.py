@@ -9,35 +9,18 @@ from sqlalchemy import func, select
 from omniline.accounts.models import User
 from omniline.bootstrap import Container
 from omniline.security.models import SignInFailure
-from tests.support import PASSWORD, ApiWorld
+from tests.support import PASSWORD, ApiWorld, HandClock, agent_email
 from tests.web.support import page_login
 
 MAX_FAILURES = 5  # the default of OMNILINE_SIGN_IN_MAX_FAILURES
 WINDOW = timedelta(minutes=15)  # the default of OMNILINE_SIGN_IN_WINDOW_MINUTES
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-def clock(container: Container) -> Clock:
-    fixed = Clock()
+def clock(container: Container) -> HandClock:
+    fixed = HandClock(datetime.now(UTC))
     container.clock = fixed
     return fixed
-
-
-def agent_email(container: Container, world: ApiWorld) -> str:
-    with container.uow() as uow:
-        email = uow.session.scalar(
-            select(User.email).where(User.tenant_id == world.tenant_id, User.role == "agent")
-        )
-    assert email is not None
-    return email
 
 
 def token_attempt(world: ApiWorld, email: str, password: str) -> tuple[int, dict[str, object]]:
@@ -51,7 +34,7 @@ def failures_kept(container: Container) -> int:
 
 
 def test_after_five_wrong_passwords_even_the_right_one_waits_for_the_window(
-    container: Container, world: ApiWorld, clock: Clock
+    container: Container, world: ApiWorld, clock: HandClock
 ) -> None:
     email = agent_email(container, world)
     for _ in range(MAX_FAILURES):
@@ -74,7 +57,7 @@ def test_after_five_wrong_passwords_even_the_right_one_waits_for_the_window(
 
 
 def test_a_successful_sign_in_forgets_the_earlier_failures(
-    container: Container, world: ApiWorld, clock: Clock
+    container: Container, world: ApiWorld, clock: HandClock
 ) -> None:
     email = agent_email(container, world)
     for _ in range(MAX_FAILURES - 1):
@@ -86,7 +69,7 @@ def test_a_successful_sign_in_forgets_the_earlier_failures(
 
 
 def test_an_unknown_e_mail_is_braked_alike_and_its_address_is_not_stored(
-    container: Container, world: ApiWorld, clock: Clock
+    container: Container, world: ApiWorld, clock: HandClock
 ) -> None:
     for _ in range(MAX_FAILURES):
         assert token_attempt(world, "Nobody@Example.com", "whatever-it-is")[0] == 401
@@ -99,7 +82,7 @@ def test_an_unknown_e_mail_is_braked_alike_and_its_address_is_not_stored(
 
 
 def test_the_login_form_is_braked_too_and_says_so_in_the_users_language(
-    container: Container, world: ApiWorld, clock: Clock
+    container: Container, world: ApiWorld, clock: HandClock
 ) -> None:
     email = agent_email(container, world)
     world.client.headers["Accept-Language"] = "ru"
@@ -115,7 +98,7 @@ def test_the_login_form_is_braked_too_and_says_so_in_the_users_language(
 
 
 def test_a_token_issued_before_a_new_password_is_refused(
-    container: Container, world: ApiWorld, clock: Clock
+    container: Container, world: ApiWorld, clock: HandClock
 ) -> None:
     email = agent_email(container, world)
     status, body = token_attempt(world, email, PASSWORD)

@@ -22,21 +22,12 @@ from omniline.pipeline.transaction import ingest_and_commit
 from omniline.routing.models import Queue, Task
 from omniline.taxonomy.models import Topic
 from tests.channels.webchat.support import add_email_channel_row
-from tests.support import ApiWorld, app_message, make_world
+from tests.support import ApiWorld, agent_email, app_message, make_world
 from tests.web.support import logged_in
 
 SCRIPT = '<script>alert("x")</script>'
 IMAGE = "<img src=x onerror=alert(2)>"
 SVG = '"><svg onload=alert(3)>'
-
-
-def _agent_email(container: Container, world: ApiWorld) -> str:
-    with container.uow() as uow:
-        email = uow.session.scalar(
-            select(User.email).where(User.tenant_id == world.tenant_id, User.role == "agent")
-        )
-    assert email is not None
-    return email
 
 
 def _mails(container: Container, world: ApiWorld, *messages: InboundMessage) -> list[IngestResult]:
@@ -69,7 +60,7 @@ def test_the_page_shows_the_conversation_oldest_first_with_exact_texts(
 ) -> None:
     first = world.post_app_message(app_message("m-1", ["app:anna"], "Где мой заказ?\nНомер 45821")).json()
     world.post_app_message(app_message("m-2", ["app:anna"], "我的订单在哪里？"))
-    token = logged_in(client, _agent_email(container, world))
+    token = logged_in(client, agent_email(container, world))
     reply = client.post(
         f"/api/v1/conversations/{first['conversation_id']}/messages",
         json={"text": "Отправим сегодня."},
@@ -115,7 +106,7 @@ def test_everything_the_customer_wrote_is_escaped(
             attachments=(Attachment(filename=f"{SVG}.pdf", content_type="application/pdf", size=2048),),
         ),
     )
-    logged_in(client, _agent_email(container, world))
+    logged_in(client, agent_email(container, world))
 
     page = client.get(f"/desktop/conversations/{result.conversation_id}").text
 
@@ -135,7 +126,7 @@ def test_older_messages_come_in_pages_of_100(
     mailbox = add_email_channel_row(container, world.tenant_id)
     results = _mails(container, world, *(_mail(mailbox, number) for number in range(105)))
     conversation_id = results[0].conversation_id
-    logged_in(client, _agent_email(container, world))
+    logged_in(client, agent_email(container, world))
 
     page = client.get(f"/desktop/conversations/{conversation_id}").text
     earlier = client.get(
@@ -153,7 +144,7 @@ def test_a_failed_delivery_shows_the_error_and_a_retry(
     container: Container, client: TestClient, world: ApiWorld
 ) -> None:
     ids = world.post_app_message(app_message("m-1", ["app:anna"])).json()
-    token = logged_in(client, _agent_email(container, world))
+    token = logged_in(client, agent_email(container, world))
     sent = client.post(
         f"/api/v1/conversations/{ids['conversation_id']}/messages",
         json={"text": "Ответ"},
@@ -179,7 +170,7 @@ def test_the_case_part_offers_topics_in_the_page_language_and_a_transfer_for_the
     container: Container, client: TestClient, world: ApiWorld
 ) -> None:
     ids = world.post_app_message(app_message("m-1", ["app:anna"], "Списали дважды")).json()
-    email = _agent_email(container, world)
+    email = agent_email(container, world)
     with container.uow() as uow:
         parent = Topic(
             id=new_id(), tenant_id=world.tenant_id, code="billing", name="Billing", names={"ru": "Оплата"}
@@ -232,7 +223,7 @@ def test_the_case_part_offers_topics_in_the_page_language_and_a_transfer_for_the
 def test_the_page_speaks_chinese(container: Container, client: TestClient, world: ApiWorld) -> None:
     ids = world.post_app_message(app_message("m-1", ["app:anna"])).json()
     add_email_channel_row(container, world.tenant_id)
-    email = _agent_email(container, world)
+    email = agent_email(container, world)
     with container.uow() as uow:
         uow.session.execute(update(User).where(User.email == email).values(language="zh"))
         uow.commit()
@@ -250,7 +241,7 @@ def test_another_tenants_conversation_is_a_404_page_and_no_login_redirects(
     url = f"/desktop/conversations/{ids['conversation_id']}"
     assert client.get(url, follow_redirects=False).headers["location"] == "/login?next=" + url
     stranger = make_world(container, client, slug=f"s{uuid.uuid4().hex[:8]}")
-    logged_in(client, _agent_email(container, stranger))
+    logged_in(client, agent_email(container, stranger))
 
     for path in ("", "/case", f"/messages?before={uuid.uuid4()}", f"/messages/{ids['message_id']}"):
         response = client.get(url + path)

@@ -32,7 +32,7 @@ from omniline.taxonomy.models import Topic
 from omniline.web.desktop.inbox_query import OfferRow, PresenceRow, WorkRow, load_inbox, preview_of
 from omniline.web.desktop.inbox_rows import offer_rows, row_labels, work_rows
 from omniline.web.i18n import translations
-from tests.support import PASSWORD, ApiWorld, app_message, row_counts
+from tests.support import PASSWORD, ApiWorld, HandClock, app_message, row_counts
 from tests.web.support import logged_in
 
 Row = TypeVar("Row")
@@ -40,19 +40,10 @@ XSS_NAME = "<script>alert(1)</script> Анна 王"
 XSS_TEXT = "<img src=x onerror=alert(2)> Где мой заказ? 我的订单在哪里？"
 
 
-class Clock:
-    """The container's clock, moved by hand (sessions and offers read it)."""
-
-    def __init__(self) -> None:
-        self.now = utcnow().replace(microsecond=0) - timedelta(hours=3)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-def clock(container: Container) -> Clock:
-    clock = Clock()
+def clock(container: Container) -> HandClock:
+    """The container's clock, moved by hand (sessions and offers read it)."""
+    clock = HandClock(utcnow().replace(microsecond=0) - timedelta(hours=3))
     container.clock = clock
     return clock
 
@@ -217,7 +208,7 @@ class Desk:
 
 
 @pytest.fixture
-def desk(container: Container, world: ApiWorld, clock: Clock) -> Desk:
+def desk(container: Container, world: ApiWorld, clock: HandClock) -> Desk:
     with container.uow() as uow:
         agent = uow.session.scalars(
             select(User).where(User.tenant_id == world.tenant_id, User.role == "agent")
@@ -694,7 +685,7 @@ def test_accepting_an_offer_from_the_page_assigns_the_work_to_me(
 
 
 def test_a_stale_offer_is_refused_clearly_and_changes_nothing(
-    container: Container, client: TestClient, routed: dict[str, Any], clock: Clock
+    container: Container, client: TestClient, routed: dict[str, Any], clock: HandClock
 ) -> None:
     headers = {"X-CSRF-Token": routed["token"]}
     accepted = client.post(f"/api/v1/offers/{routed['offer_id']}/accept", headers=headers)
@@ -711,7 +702,7 @@ def test_a_stale_offer_is_refused_clearly_and_changes_nothing(
 
 
 def test_an_offer_past_its_time_leaves_the_inbox_and_cannot_be_accepted(
-    container: Container, client: TestClient, routed: dict[str, Any], clock: Clock
+    container: Container, client: TestClient, routed: dict[str, Any], clock: HandClock
 ) -> None:
     clock.now += timedelta(seconds=31)
     before = row_counts(container)
@@ -761,7 +752,7 @@ def test_rejecting_an_offer_takes_it_off_my_inbox(
 
 
 def test_the_presence_switch_pauses_with_a_reason_and_shows_since_when(
-    container: Container, client: TestClient, desk: Desk, clock: Clock
+    container: Container, client: TestClient, desk: Desk, clock: HandClock
 ) -> None:
     token = logged_in(client, desk.email)
 

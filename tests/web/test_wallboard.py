@@ -30,7 +30,7 @@ from tests.api.test_dispatch import (
     run_dispatch,
     set_presence,
 )
-from tests.support import PASSWORD, ApiWorld, login, make_world, row_counts
+from tests.support import PASSWORD, ApiWorld, agent_email, login, make_world, row_counts
 from tests.web.support import logged_in
 
 SCRIPT = "<script>alert(1)</script>"
@@ -695,15 +695,6 @@ def test_a_supervisor_changes_an_agents_presence_from_the_wallboard(
     board = client.get("/api/v1/supervisor/wallboard").json()
     assert board["agents_by_state"] == {"offline": 3, "available": 1, "busy": 0, "wrap_up": 1, "paused": 0}
     assert board["paused_by_reason"] == {}
-
-
-def agent_email(container: Container, world: ApiWorld) -> str:
-    with container.uow() as uow:
-        email = uow.session.scalar(
-            select(User.email).where(User.tenant_id == world.tenant_id, User.role == "agent")
-        )
-    assert email is not None
-    return email
 
 
 def test_work_is_red_only_when_it_waits_for_a_person_and_nobody_has_room(

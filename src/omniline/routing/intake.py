@@ -6,8 +6,10 @@ while the case stayed open, or a topic that became known while the work still wa
 message on a case an agent already holds changes nothing here (the agent sees it arrive).
 """
 
+import functools
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -154,27 +156,18 @@ def _decide(uow: UnitOfWork, context: InboundContext, plan: _Plan, *, now: datet
     customer = session.get_one(Customer, context.customer_id)
     topic = plan.topic.row if plan.topic else _case_topic(session, case)
     if plan.state_changes_clocks:
+        clocks: Callable[..., object] = retarget_case_clocks
         if context.case_change is not None:
-            start_case_clocks(
-                session,
-                tenant_id=context.tenant_id,
-                case_id=case.id,
-                topic=topic,
-                channel_kind=context.channel_kind,
-                customer_tier=customer.tier,
-                now=now,
-                opened_now=context.case_change == "opened",
-            )
-        else:
-            retarget_case_clocks(
-                session,
-                tenant_id=context.tenant_id,
-                case_id=case.id,
-                topic=topic,
-                channel_kind=context.channel_kind,
-                customer_tier=customer.tier,
-                now=now,
-            )
+            clocks = functools.partial(start_case_clocks, opened_now=context.case_change == "opened")
+        clocks(
+            session,
+            tenant_id=context.tenant_id,
+            case_id=case.id,
+            topic=topic,
+            channel_kind=context.channel_kind,
+            customer_tier=customer.tier,
+            now=now,
+        )
     if not plan.must_route:
         return case, False
 
