@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from omniline.bootstrap import Container
+from omniline.kernel.events import DomainEvent
 from omniline.routing.models import SlaClock, Task
 from omniline.taxonomy.models import TopicExample
 from tests.support import ApiWorld, app_message, row_counts
@@ -188,3 +189,29 @@ def test_wrap_up_with_resolve_ends_the_work_and_the_resolution_clock(
     )
     assert again.status_code == 409
     assert row_counts(container) == before
+
+
+def test_closing_the_work_tells_the_desktops_and_the_wallboard_at_once(
+    world: ApiWorld, container: Container, case: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    published: list[DomainEvent] = []
+    publish = container.bus.publish
+
+    def record(event: DomainEvent) -> None:
+        published.append(event)
+        publish(event)
+
+    monkeypatch.setattr(container.bus, "publish", record)
+    response = world.client.post(
+        f"/api/v1/cases/{case['case_id']}/wrap-up",
+        json={"resolution_code": "refund_issued", "resolve": True},
+        headers=world.agent_headers,
+    )
+    assert response.status_code == 200, response.text
+
+    finished = [event for event in published if event.type == "task.finished"]
+    assert len(finished) == 1
+    assert finished[0].tenant_id == world.tenant_id
+    assert finished[0].data["status"] == "done"
+    assert finished[0].data["task"]["case_id"] == case["case"]["id"]
+    assert finished[0].data["task"]["status"] == "done"

@@ -34,6 +34,7 @@ AGENT_EVENT_TYPES = frozenset(
         "task.offered",
         "task.assigned",
         "task.offer_ended",
+        "task.finished",
         "agent.presence",
         "sla.warning",
         "sla.breached",

@@ -387,6 +387,8 @@ def _finish(uow: UnitOfWork, task: Task, status: str, now: datetime) -> bool:
     if holder is not None:
         task.assigned_user_id = holder  # who did the work stays on record
         after_work_left(uow, holder, now)
+    # The wallboard's "handled today" and the desktops move at once, not at their next poll.
+    uow.emit(DomainEvent("task.finished", task.tenant_id, {"task": task_view(task), "status": status}))
     return was_held
 
 
