@@ -1,8 +1,8 @@
 """Group commit (pipeline/group_commit.py): hook jobs that arrive together share one transaction, and
 a job that fails is answered alone while the others are stored.
 
-The first job's `also` holds the writer until the test has handed in the others, so the grouping is
-deterministic on SQLite and PostgreSQL alike; commits are counted on the engine.
+The first job's `also` holds a single writer until the test has handed in the others, so the grouping
+is deterministic on SQLite and PostgreSQL alike; commits are counted on the engine.
 """
 
 import threading
@@ -74,7 +74,7 @@ class HeldWriter:
     """Hand in a first job whose `also` waits, then more jobs; release them all together."""
 
     def __init__(self, container: Container, channel: ChannelInfo) -> None:
-        self.writer = IngestWriter(container)
+        self.writer = IngestWriter(container, writers=1)
         self.channel = channel
         self.pool = ThreadPoolExecutor(8)
         self.release = threading.Event()
@@ -186,3 +186,31 @@ def test_a_closed_writer_still_stores_on_the_callers_thread(
     result = writer.ingest(channel, [inbound(channel, "c-1", "email:after@example.com", "После")])
     assert result[0].duplicate is False
     assert row_counts(container)["messages"] == before + 1
+
+
+def test_on_postgresql_a_group_waiting_on_a_lock_does_not_hold_up_the_other_writers(
+    container: Container, channel: ChannelInfo
+) -> None:
+    if container.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite has one writer at a time: the writer threads would queue on it anyway")
+    writer = IngestWriter(container)  # PostgreSQL: several writer threads
+    release = threading.Event()
+    holding = threading.Event()
+
+    def hold(_uow: UnitOfWork, _results: list[IngestResult]) -> None:
+        holding.set()
+        assert release.wait(10)
+
+    with ThreadPoolExecutor(2) as pool:
+        held = pool.submit(
+            writer.ingest, channel, [inbound(channel, "p-0", "email:held@example.com", "Жду")], also=hold
+        )
+        assert holding.wait(10)
+        # Another hook is stored and answered while the first one's transaction is still open.
+        other = writer.ingest(channel, [inbound(channel, "p-1", "email:other@example.com", "Не жду")])
+        assert other[0].duplicate is False
+        assert stored_texts(container) == ["Не жду"]
+        release.set()
+        held.result(timeout=10)
+    writer.close()
+    assert stored_texts(container) == ["Жду", "Не жду"]

@@ -2,10 +2,13 @@
 
 Every provider hook used to run its own transaction. Under load the hooks queue on the database's
 write lock (SQLite has one writer; PostgreSQL pays a round trip and a WAL flush per commit), and each
-pays for its own BEGIN and COMMIT. The `IngestWriter` runs one writer thread per process: a hook
-hands it its messages and waits; the writer takes every job waiting (up to `MAX_JOBS`), runs them in
-order in one unit of work and commits once. A lone request is not held back: the writer starts on it
-at once, and only the requests that arrive meanwhile form the next group.
+pays for its own BEGIN and COMMIT. The `IngestWriter` runs writer threads: a hook hands it its
+messages and waits; a free writer takes every job waiting (up to `MAX_JOBS`), runs them in order in
+one unit of work and commits once. A lone request is not held back: a writer starts on it at once, and
+only the requests that arrive meanwhile form the next group.
+
+SQLite gets one writer (it has one writer anyway). PostgreSQL gets `POSTGRES_WRITERS`, so that one
+group waiting on a row lock (a customer an agent's transaction holds) does not hold up every hook.
 
 When anything in a group fails (bad input, a conflicting write, a bug), the group is rolled back and
 each job runs again alone, in its own transaction with the usual retries, so the failure reaches its
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_JOBS = 64  # jobs in one transaction: bounds how long the first caller of a group waits
+POSTGRES_WRITERS = 2  # measured: 2 beat 1 and 4 over HTTP (bench/ingest.py, 2 cores)
 
 
 @dataclass
@@ -47,13 +51,19 @@ _STOP = object()
 
 
 class IngestWriter:
-    """One writer thread per process, started on first use and stopped by `close`."""
+    """Writer threads, started on first use and stopped by `close`. `writers`: how many (default: one
+    on SQLite, `POSTGRES_WRITERS` otherwise)."""
 
-    def __init__(self, container: "Container", *, max_jobs: int = MAX_JOBS) -> None:
+    def __init__(
+        self, container: "Container", *, writers: int | None = None, max_jobs: int = MAX_JOBS
+    ) -> None:
         self._container = container
         self._max_jobs = max_jobs
+        if writers is None:
+            writers = 1 if container.engine.dialect.name == "sqlite" else POSTGRES_WRITERS
+        self._writers = writers
         self._jobs: queue.SimpleQueue[_Job | object] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._start_lock = threading.Lock()
         self._closed = False
 
@@ -86,16 +96,21 @@ class IngestWriter:
         """Finish the jobs already handed in, then stop the thread."""
         self._closed = True
         with self._start_lock:
-            thread = self._thread
-        if thread is not None:
+            threads = list(self._threads)
+        for _ in threads:
             self._jobs.put(_STOP)
+        for thread in threads:
             thread.join(timeout=30)
 
     def _start(self) -> None:
         with self._start_lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="omniline-ingest-writer", daemon=True)
-                self._thread.start()
+            self._threads = [thread for thread in self._threads if thread.is_alive()]
+            while len(self._threads) < self._writers:
+                thread = threading.Thread(
+                    target=self._run, name=f"omniline-ingest-writer-{len(self._threads)}", daemon=True
+                )
+                thread.start()
+                self._threads.append(thread)
 
     def _run(self) -> None:
         while True:
