@@ -64,7 +64,6 @@ def timeline_entry(row: Row[Any]) -> dict[str, Any]:
 
 
 def _message(row: Row[Any]) -> dict[str, Any]:
-    columns = {
-        key[2:]: value for key, value in row._mapping.items() if isinstance(key, str) and key[:2] == "m_"
-    }
-    return message_view(SimpleNamespace(**columns))
+    # The message's columns are the row's last ones, in _MESSAGE_KEYS order: a slice, not a lookup
+    # by name (this runs for every entry of every page).
+    return message_view(SimpleNamespace(**dict(zip(_MESSAGE_KEYS, row[_MESSAGE_START:], strict=True))))
