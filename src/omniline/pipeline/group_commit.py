@@ -76,11 +76,14 @@ class IngestWriter:
     ) -> list[IngestResult]:
         """Store `messages` (and run `also`) in a transaction shared with whoever arrives at the same
         time; blocks until committed. Raises what `ingest_and_commit` would raise for this job alone."""
-        if self._closed:  # shutting down: no writer to wait for
-            return ingest_and_commit(self._container, channel, messages, also=also)
         job = _Job(channel, messages, also)
-        self._start()
-        self._jobs.put(job)
+        with self._start_lock:  # a job is queued before close() queues the stops, or not at all
+            closed = self._closed
+            if not closed:
+                self._start()
+                self._jobs.put(job)
+        if closed:  # shutting down: no writer to wait for
+            return ingest_and_commit(self._container, channel, messages, also=also)
         job.done.wait()
         if job.error is not None:
             raise job.error
@@ -89,28 +92,28 @@ class IngestWriter:
 
     @property
     def waiting(self) -> int:
-        """Jobs handed in and not yet taken by the writer (approximate, as any queue's size)."""
+        """Jobs handed in and not yet taken by a writer (approximate, as any queue's size)."""
         return self._jobs.qsize()
 
     def close(self) -> None:
-        """Finish the jobs already handed in, then stop the thread."""
-        self._closed = True
+        """Finish the jobs already handed in, then stop the threads."""
         with self._start_lock:
+            self._closed = True
             threads = list(self._threads)
-        for _ in threads:
-            self._jobs.put(_STOP)
+            for _ in threads:
+                self._jobs.put(_STOP)  # after every queued job: each writer stops at its own
         for thread in threads:
             thread.join(timeout=30)
 
     def _start(self) -> None:
-        with self._start_lock:
-            self._threads = [thread for thread in self._threads if thread.is_alive()]
-            while len(self._threads) < self._writers:
-                thread = threading.Thread(
-                    target=self._run, name=f"omniline-ingest-writer-{len(self._threads)}", daemon=True
-                )
-                thread.start()
-                self._threads.append(thread)
+        """Writers up to `writers` (again, if one died); the caller holds `_start_lock`."""
+        self._threads = [thread for thread in self._threads if thread.is_alive()]
+        while len(self._threads) < self._writers:
+            thread = threading.Thread(
+                target=self._run, name=f"omniline-ingest-writer-{len(self._threads)}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
 
     def _run(self) -> None:
         while True:
