@@ -5,6 +5,7 @@ The first job's `also` holds a single writer until the test has handed in the ot
 is deterministic on SQLite and PostgreSQL alike; commits are counted on the engine.
 """
 
+import asyncio
 import threading
 import time
 import uuid
@@ -214,3 +215,19 @@ def test_on_postgresql_a_group_waiting_on_a_lock_does_not_hold_up_the_other_writ
         held.result(timeout=10)
     writer.close()
     assert stored_texts(container) == ["Жду", "Не жду"]
+
+
+def test_an_async_caller_awaits_the_writer_and_gets_its_error_too(
+    container: Container, channel: ChannelInfo
+) -> None:
+    writer = IngestWriter(container)
+
+    async def store(message: InboundMessage) -> list[IngestResult]:
+        return await asyncio.wrap_future(writer.submit(channel, [message]))
+
+    stored = asyncio.run(store(inbound(channel, "a-1", "telegram:777", "Ждём ответа")))
+    assert stored[0].duplicate is False
+    with pytest.raises(InvalidInput):
+        asyncio.run(store(inbound(channel, "a-2", "phone:not a number", "Плохой номер")))
+    writer.close()
+    assert stored_texts(container) == ["Ждём ответа"]

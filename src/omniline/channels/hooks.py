@@ -8,7 +8,10 @@ The transaction is shared with the hooks that arrive at the same time (group com
 pipeline/group_commit.py); a hook whose messages fail is answered alone and changes nothing.
 """
 
+import asyncio
 import uuid
+from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import datetime
 
 from fastapi import APIRouter, Request
@@ -17,7 +20,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from omniline.bootstrap import Container
-from omniline.channels.base import ChannelInfo, DeliveryUpdate, HookRequest, InboundBatch
+from omniline.channels.base import ChannelAdapter, ChannelInfo, DeliveryUpdate, HookRequest, InboundBatch
 from omniline.channels.outbox import (
     apply_provider_report,
     delivery_view,
@@ -52,7 +55,10 @@ async def receive_hook(
         query=dict(request.query_params),
         body=await request.body(),
     )
-    batch, results = await run_in_threadpool(process_hook, container, parsed_id, hook)
+    parsed = await run_in_threadpool(parse_hook_request, container, parsed_id, hook)
+    # The messages are stored by the group-commit writer; this request holds no thread meanwhile.
+    results = await asyncio.wrap_future(store_parsed(container, parsed)) if parsed.has_work else []
+    batch = parsed.batch
     if batch.response is not None:
         reply = batch.response
         return Response(reply.body, status_code=reply.status, media_type=reply.content_type)
@@ -61,20 +67,41 @@ async def receive_hook(
     return JSONResponse({"items": [result.as_json() for result in results]}, status_code=202)
 
 
-def process_hook(
-    container: Container, channel_id: uuid.UUID, hook: HookRequest
-) -> tuple[InboundBatch, list[IngestResult]]:
+@dataclass(frozen=True, slots=True)
+class ParsedHook:
+    channel: ChannelInfo
+    adapter: ChannelAdapter
+    batch: InboundBatch
+
+    @property
+    def has_work(self) -> bool:
+        return bool(self.batch.messages or self.batch.delivery_updates)
+
+
+def parse_hook_request(container: Container, channel_id: uuid.UUID, hook: HookRequest) -> ParsedHook:
+    """The channel and what its adapter made of the request (signature checked): nothing stored."""
     channel = container.channel_cache.get(channel_id, lambda _stale: _load_channel(container, channel_id))
     adapter = container.channels.get(channel.kind)
-    batch = adapter.parse_hook(channel, hook, container.adapter_context)
-    if not batch.messages and not batch.delivery_updates:
-        return batch, []
+    return ParsedHook(channel, adapter, adapter.parse_hook(channel, hook, container.adapter_context))
+
+
+def store_parsed(container: Container, parsed: ParsedHook) -> "Future[list[IngestResult]]":
+    """Hand the messages, delivery reports and the adapter's bookkeeping to the group-commit writer."""
+    channel, adapter, batch = parsed.channel, parsed.adapter, parsed.batch
 
     def also(uow: UnitOfWork, results: list[IngestResult]) -> None:
         apply_delivery_updates(uow, channel, batch.delivery_updates, now=container.clock())
         adapter.after_ingest(uow.session, channel, batch, results)
 
-    return batch, container.ingest_writer.ingest(channel, batch.messages, also=also)
+    return container.ingest_writer.submit(channel, batch.messages, also=also)
+
+
+def process_hook(
+    container: Container, channel_id: uuid.UUID, hook: HookRequest
+) -> tuple[InboundBatch, list[IngestResult]]:
+    """Parse and store in one blocking call (the benchmarks, and any caller off the event loop)."""
+    parsed = parse_hook_request(container, channel_id, hook)
+    return parsed.batch, store_parsed(container, parsed).result() if parsed.has_work else []
 
 
 def _load_channel(container: Container, channel_id: uuid.UUID) -> ChannelInfo:

@@ -19,6 +19,7 @@ published after the commit, as always.
 import logging
 import queue
 import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -42,7 +43,7 @@ class _Job:
     channel: ChannelInfo
     messages: list[InboundMessage]
     also: AlsoInTransaction | None
-    done: threading.Event = field(default_factory=threading.Event)
+    done: "Future[list[IngestResult]]" = field(default_factory=Future)
     results: list[IngestResult] | None = None
     error: BaseException | None = None
 
@@ -76,19 +77,27 @@ class IngestWriter:
     ) -> list[IngestResult]:
         """Store `messages` (and run `also`) in a transaction shared with whoever arrives at the same
         time; blocks until committed. Raises what `ingest_and_commit` would raise for this job alone."""
+        return self.submit(channel, messages, also=also).result()
+
+    def submit(
+        self,
+        channel: ChannelInfo,
+        messages: list[InboundMessage],
+        *,
+        also: AlsoInTransaction | None = None,
+    ) -> "Future[list[IngestResult]]":
+        """`ingest` without waiting: the future is done once the messages are committed (or failed).
+        An async caller awaits it with `asyncio.wrap_future`, holding no thread meanwhile."""
         job = _Job(channel, messages, also)
         with self._start_lock:  # a job is queued before close() queues the stops, or not at all
             closed = self._closed
             if not closed:
                 self._start()
                 self._jobs.put(job)
-        if closed:  # shutting down: no writer to wait for
-            return ingest_and_commit(self._container, channel, messages, also=also)
-        job.done.wait()
-        if job.error is not None:
-            raise job.error
-        assert job.results is not None
-        return job.results
+        if closed:  # shutting down: no writer left, so it is stored here and now
+            self._store_alone(job)
+            self._finish(job)
+        return job.done
 
     @property
     def waiting(self) -> int:
@@ -143,9 +152,16 @@ class IngestWriter:
                 self._store_alone(job)
         finally:
             for job in group:
-                if job.results is None and job.error is None:  # the writer itself was interrupted
-                    job.error = TemporarilyUnavailable("the message could not be stored; please retry")
-                job.done.set()
+                self._finish(job)
+
+    @staticmethod
+    def _finish(job: _Job) -> None:
+        if job.error is not None:
+            job.done.set_exception(job.error)
+        elif job.results is not None:
+            job.done.set_result(job.results)
+        else:  # the writer itself was interrupted
+            job.done.set_exception(TemporarilyUnavailable("the message could not be stored; please retry"))
 
     def _store_together(self, group: list[_Job]) -> bool:
         """One transaction for the whole group; False (nothing stored) when anything in it failed."""
@@ -171,5 +187,5 @@ class IngestWriter:
     def _store_alone(self, job: _Job) -> None:
         try:
             job.results = ingest_and_commit(self._container, job.channel, job.messages, also=job.also)
-        except BaseException as error:  # handed to the caller's thread, which raises it
+        except BaseException as error:  # handed to the caller through the future
             job.error = error
