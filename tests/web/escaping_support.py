@@ -27,7 +27,6 @@ from omniline.accounts.models import Tenant
 from omniline.bootstrap import Container
 from omniline.channels.email.receiving import receive_mail
 from omniline.channels.service import load_channel_info
-from omniline.channels.signing import sign_body
 from omniline.messages.models import Message
 from omniline.settings import Settings
 from tests.channels.email.support import running_listener
@@ -234,11 +233,7 @@ def send_voice(scene: Scene) -> Sent:
     }
     for event in (queued, abandoned):
         raw = json.dumps(event, ensure_ascii=False).encode()
-        response = scene.client.post(
-            f"/hooks/{channel['id']}",
-            content=raw,
-            headers={"X-Omniline-Signature": sign_body(channel["secret"], raw)},
-        )
+        response = scene.world.post_raw(raw, secret=channel["secret"], channel_id=channel["id"])
         assert response.status_code == 202, response.text
     return Sent(
         "voice",
@@ -301,14 +296,7 @@ def send_social(scene: Scene) -> Sent:
         "text": TEXT,
     }
     raw = json.dumps(event, ensure_ascii=False).encode()
-    posted = scene.client.post(
-        f"/hooks/{channel['id']}",
-        content=raw,
-        headers={
-            "X-Omniline-Signature": sign_body(channel["secret"], raw),
-            "Content-Type": "application/json",
-        },
-    )
+    posted = scene.world.post_raw(raw, secret=channel["secret"], channel_id=channel["id"])
     assert posted.status_code == 202, posted.text
     return Sent("social", "social:facebook:hostile.anna", NAME, [(None, TEXT, ())])
 

@@ -5,19 +5,17 @@ customer's messages live; office staff record a visit for a customer they find.
 Never `playwright install`: the browser comes from the system (`apt-get install chromium`).
 """
 
-import json
 import uuid
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from omniline.bootstrap import Container
-from omniline.channels.signing import sign_body
 from tests.browser import (
     browser_fixture,
     log_in,
+    post_signed,
     save_screenshot,
     server_fixture,
     watch_page_errors,
@@ -107,16 +105,7 @@ def test_the_panel_shows_a_message_from_another_channel_as_it_arrives(
     expect(page.locator("body[data-live='on']")).to_be_attached()
 
     body = app_message("m-live", ["app:42"], "Новое сообщение <b>из приложения</b> 新消息")
-    raw = json.dumps(body, ensure_ascii=False).encode()
-    sent = httpx.post(
-        f"{server}/hooks/{world.channel['id']}",
-        content=raw,
-        headers={
-            "X-Omniline-Signature": sign_body(world.channel["secret"], raw),
-            "Content-Type": "application/json",
-        },
-    )
-    assert sent.status_code == 202, sent.text
+    post_signed(server, world.channel, body)
 
     expect(page.locator("#customer-panel .tl-text").first).to_have_text(
         "Новое сообщение <b>из приложения</b> 新消息", timeout=5000

@@ -5,20 +5,18 @@ presence of an agent is changed from the agents table.
 Never `playwright install`: the browser comes from the system (`apt-get install chromium`).
 """
 
-import json
 import uuid
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from omniline.bootstrap import Container
-from omniline.channels.signing import sign_body
 from tests.api.test_dispatch import add_agent, enqueue
 from tests.browser import (
     browser_fixture,
     log_in,
+    post_signed,
     save_screenshot,
     server_fixture,
     watch_page_errors,
@@ -50,16 +48,7 @@ def tile(page: Page, kind: str, name: str, figure: str):  # type: ignore[no-unty
 
 def post_message(server: str, world: ApiWorld, text: str) -> None:
     body = app_message(f"m-{uuid.uuid4().hex[:8]}", [f"phone:+7916{uuid.uuid4().int % 10**7:07d}"], text)
-    raw = json.dumps(body, ensure_ascii=False).encode()
-    response = httpx.post(
-        f"{server}/hooks/{world.channel['id']}",
-        content=raw,
-        headers={
-            "X-Omniline-Signature": sign_body(world.channel["secret"], raw),
-            "Content-Type": "application/json",
-        },
-    )
-    assert response.status_code in (200, 202), response.text
+    post_signed(server, world.channel, body)
 
 
 def test_an_inbound_message_changes_the_waiting_figure_without_a_reload(

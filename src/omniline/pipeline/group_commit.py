@@ -43,9 +43,7 @@ class _Job:
     channel: ChannelInfo
     messages: list[InboundMessage]
     also: AlsoInTransaction | None
-    done: "Future[list[IngestResult]]" = field(default_factory=Future)
-    results: list[IngestResult] | None = None
-    error: BaseException | None = None
+    done: "Future[list[IngestResult]]" = field(default_factory=Future)  # the results, or the error
 
 
 _STOP = object()
@@ -96,7 +94,6 @@ class IngestWriter:
                 self._jobs.put(job)
         if closed:  # shutting down: no writer left, so it is stored here and now
             self._store_alone(job)
-            self._finish(job)
         return job.done
 
     @property
@@ -152,16 +149,10 @@ class IngestWriter:
                 self._store_alone(job)
         finally:
             for job in group:
-                self._finish(job)
-
-    @staticmethod
-    def _finish(job: _Job) -> None:
-        if job.error is not None:
-            job.done.set_exception(job.error)
-        elif job.results is not None:
-            job.done.set_result(job.results)
-        else:  # the writer itself was interrupted
-            job.done.set_exception(TemporarilyUnavailable("the message could not be stored; please retry"))
+                if not job.done.done():  # the writer itself was interrupted
+                    job.done.set_exception(
+                        TemporarilyUnavailable("the message could not be stored; please retry")
+                    )
 
     def _store_together(self, group: list[_Job]) -> bool:
         """One transaction for the whole group; False (nothing stored) when anything in it failed."""
@@ -181,11 +172,13 @@ class IngestWriter:
             log.debug("a group of %d hook jobs failed together; storing them one by one", len(group))
             return False
         for job, stored in zip(group, results, strict=True):
-            job.results = stored
+            job.done.set_result(stored)
         return True
 
     def _store_alone(self, job: _Job) -> None:
         try:
-            job.results = ingest_and_commit(self._container, job.channel, job.messages, also=job.also)
+            results = ingest_and_commit(self._container, job.channel, job.messages, also=job.also)
         except BaseException as error:  # handed to the caller through the future
-            job.error = error
+            job.done.set_exception(error)
+        else:
+            job.done.set_result(results)

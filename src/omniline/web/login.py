@@ -1,5 +1,6 @@
 """Logging in and out of the pages, and the language switch."""
 
+import math
 import secrets
 from urllib.parse import urlsplit
 
@@ -102,7 +103,7 @@ async def login(page: PublicPage, request: Request) -> Response:
             page, next=next_url, email=email, status=401, error=page.gettext("Wrong e-mail or password.")
         )
     except TooManyAttempts as braked:
-        minutes = max(1, -(-braked.retry_after_seconds // 60))
+        minutes = max(1, math.ceil(braked.retry_after_seconds / 60))
         error = page.gettext("Too many failed sign-ins for this e-mail. Try again in %(minutes)s min.")
         response = _login_page(
             page, next=next_url, email=email, status=429, error=error % {"minutes": minutes}
