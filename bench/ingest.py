@@ -317,8 +317,9 @@ def _ingest_all(
     return latencies
 
 
-def run_profile(url: str, n: int) -> dict[str, Any]:
-    """cProfile of the pipeline (top functions to stderr) and the SQL statements per message."""
+def run_profile(url: str, n: int, group: int = 1) -> dict[str, Any]:
+    """cProfile of the pipeline (top functions to stderr) and the SQL statements per message; with
+    `group` > 1, `ingest_and_commit` stores that many messages at a time (set-based, pipeline/batch.py)."""
     prepared = prepare(url)
     container, channel = prepared.container, prepared.channel
     warm = warmup_count(n)
@@ -344,11 +345,16 @@ def run_profile(url: str, n: int) -> dict[str, Any]:
         profiler = cProfile.Profile()
         started = time.perf_counter()
         profiler.enable()
-        for item, message in zip(items[warm:], messages[warm:], strict=True):
-            current["kind"] = item.kind
-            with container.uow() as uow:
-                ingest_message(uow, channel, message, now=container.clock())
-                uow.commit()
+        if group == 1:
+            for item, message in zip(items[warm:], messages[warm:], strict=True):
+                current["kind"] = item.kind
+                with container.uow() as uow:
+                    ingest_message(uow, channel, message, now=container.clock())
+                    uow.commit()
+        else:  # statements are shared by the group's messages: no count per kind
+            current["kind"] = "grouped"
+            for start in range(warm, warm + n, group):
+                ingest_and_commit(container, channel, messages[start : start + group])
         profiler.disable()
         wall = time.perf_counter() - started
     finally:
@@ -363,6 +369,7 @@ def run_profile(url: str, n: int) -> dict[str, Any]:
         "bench": "ingest_profile",
         "backend": backend_of(url),
         "n": n,
+        "group": group,
         "per_s_under_profiler": round(n / wall, 1),
         "sql_per_message": round(total / n, 2),
         "sql_per_message_by_kind": {
@@ -542,7 +549,7 @@ def main(argv: list[str] | None = None) -> int:
             failed = result["non_202"] > 0
     if args.profile:
         with throwaway_database(args.database_url, label="profile") as url:
-            emit(run_profile(url, n))
+            emit(run_profile(url, n, args.group))
     return 1 if failed else 0
 
 

@@ -1,11 +1,12 @@
 """Case use cases: attach a message to a case, resolve, reopen."""
 
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Uuid, bindparam, func, insert, or_, select, update
+from sqlalchemy import Integer, Uuid, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from omniline.accounts.models import Tenant
@@ -33,17 +34,23 @@ class AttachedCase:
     id: uuid.UUID
     number: int
     change: str | None  # "opened", "reopened" or None
+    row: dict[str, Any] | None = None  # an opened case's columns, as inserted
 
 
 _TABLE = table_of(Case)
-# The conversation's own case (whatever its status) and the customer's open cases, in one query.
+# The conversations' own cases (whatever their status) and the customers' open cases, in one query.
 _CANDIDATES = select(
-    _TABLE.c.id, _TABLE.c.status, _TABLE.c.updated_at, _TABLE.c.resolved_at, _TABLE.c.number
+    _TABLE.c.id,
+    _TABLE.c.status,
+    _TABLE.c.updated_at,
+    _TABLE.c.resolved_at,
+    _TABLE.c.number,
+    _TABLE.c.customer_id,
 ).where(
-    _TABLE.c.customer_id == bindparam("customer_id", type_=Uuid()),
+    _TABLE.c.customer_id.in_(bindparam("customer_ids", expanding=True)),
     or_(
         _TABLE.c.status.in_(sorted(OPEN_STATUSES)),
-        _TABLE.c.id == bindparam("conversation_case_id", type_=Uuid()),
+        _TABLE.c.id.in_(bindparam("conversation_case_ids", expanding=True)),
     ),
 )
 _INSERT = insert(_TABLE)
@@ -79,65 +86,143 @@ def attach_to_case(
     With `may_open` False (auto-replies, bounces) the message only joins a case that is already open:
     nothing is opened or reopened, and the result may be None.
     """
-    rows = (
-        session.connection()
-        .execute(_CANDIDATES, {"customer_id": customer_id, "conversation_case_id": conversation_case_id})
-        .all()
+    request = CaseRequest(customer_id, conversation_case_id, subject, may_open=may_open)
+    return attach_to_cases(session, tenant_id, [request], now=now)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRequest:
+    """One message looking for its case; a `new_customer` has none to look for."""
+
+    customer_id: uuid.UUID
+    conversation_case_id: uuid.UUID | None
+    subject: str | None
+    may_open: bool = True
+    new_customer: bool = False
+
+
+def attach_to_cases(
+    session: Session, tenant_id: uuid.UUID, requests: list[CaseRequest], *, now: datetime
+) -> list[AttachedCase | None]:
+    """`attach_to_case` for messages of different customers: one read, then one statement for each
+    kind of change (open, reopen, touch) for all of them. New cases are numbered in request order."""
+    known = [request for request in requests if not request.new_customer]
+    rows: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    if known:
+        params = {
+            "customer_ids": sorted({request.customer_id for request in known}),
+            "conversation_case_ids": sorted(
+                {request.conversation_case_id for request in known if request.conversation_case_id}
+            ),
+        }
+        for found in session.connection().execute(_CANDIDATES, params):
+            rows[found[5]].append(found)
+    decisions = [_decide_case(request, rows.get(request.customer_id, []), now=now) for request in requests]
+    numbers = iter(
+        allocate_case_numbers(session, tenant_id, sum(1 for item in decisions if item and item.opens))
     )
+    opened: list[dict[str, Any]] = []
+    reopened: list[dict[str, Any]] = []
+    touched: list[dict[str, Any]] = []
+    attached: list[AttachedCase | None] = []
+    for request, decision in zip(requests, decisions, strict=True):
+        if decision is None:
+            attached.append(None)
+        elif decision.opens:
+            row = _new_case_row(new_id(), next(numbers), tenant_id, request, now=now)
+            opened.append(row)
+            attached.append(AttachedCase(row["id"], row["number"], "opened", row))
+        else:
+            if decision.reopen:
+                reopened.append({"case_id": decision.case.id, "now": now})
+            elif decision.case.id != request.conversation_case_id:
+                # The conversation moves to another of the customer's open cases: mark that case as the
+                # one active now (decide_case prefers the most recently updated). A message on the
+                # conversation's own case changes nothing about the case; its activity is on the timeline.
+                touched.append({"case_id": decision.case.id, "now": now})
+            attached.append(decision.case)
+    connection = session.connection()
+    for statement, params_list in ((_INSERT, opened), (_REOPEN, reopened), (_TOUCH, touched)):
+        if params_list:
+            connection.execute(statement, params_list)
+    return attached
+
+
+@dataclass(frozen=True, slots=True)
+class _CaseChoice:
+    case: AttachedCase  # the case joined (a placeholder when `opens`)
+    opens: bool = False
+    reopen: bool = False
+
+
+_OPENS = _CaseChoice(AttachedCase(uuid.UUID(int=0), 0, "opened"), opens=True)
+
+
+def _decide_case(request: CaseRequest, rows: list[Any], *, now: datetime) -> _CaseChoice | None:
     summaries = {row[0]: CaseSummary(row[0], row[1], row[2], row[3]) for row in rows}
     numbers = {row[0]: row[4] for row in rows}
-    own = summaries.get(conversation_case_id) if conversation_case_id else None
-    others = [summary for case_id, summary in summaries.items() if case_id != conversation_case_id]
+    case_id = request.conversation_case_id
+    own = summaries.get(case_id) if case_id else None
+    others = [summary for other_id, summary in summaries.items() if other_id != case_id]
     decision = decide_case(own, others, now=now)
-    if not may_open and (decision.case_id is None or decision.reopen):
+    if not request.may_open and (decision.case_id is None or decision.reopen):
         return None
     if decision.case_id is None:
-        case_id, number = new_id(), allocate_case_number(session, tenant_id)
-        row: dict[str, Any] = {
-            "id": case_id,
-            "tenant_id": tenant_id,
-            "number": number,
-            "customer_id": customer_id,
-            "topic_id": None,
-            "status": "open",
-            "subject": subject,
-            "opened_at": now,
-            "resolved_at": None,
-            "reopen_count": 0,
-            "updated_at": now,
-        }
-        session.connection().execute(_INSERT, row)
-        return AttachedCase(case_id, number, "opened")
+        return _OPENS
     if decision.reopen:
         next_status(summaries[decision.case_id].status, "reopen")  # Conflict if the lifecycle forbids it
-        session.connection().execute(_REOPEN, {"case_id": decision.case_id, "now": now})
-        return AttachedCase(decision.case_id, numbers[decision.case_id], "reopened")
-    if decision.case_id != conversation_case_id:
-        # The conversation moves to another of the customer's open cases: mark that case as the one
-        # active now (decide_case prefers the most recently updated). A message on the conversation's
-        # own case changes nothing about the case itself; its activity is on the timeline.
-        session.connection().execute(_TOUCH, {"case_id": decision.case_id, "now": now})
-    return AttachedCase(decision.case_id, numbers[decision.case_id], None)
+        return _CaseChoice(AttachedCase(decision.case_id, numbers[decision.case_id], "reopened"), reopen=True)
+    return _CaseChoice(AttachedCase(decision.case_id, numbers[decision.case_id], None))
+
+
+def _new_case_row(
+    case_id: uuid.UUID, number: int, tenant_id: uuid.UUID, request: CaseRequest, *, now: datetime
+) -> dict[str, Any]:
+    return {
+        "id": case_id,
+        "tenant_id": tenant_id,
+        "number": number,
+        "customer_id": request.customer_id,
+        "topic_id": None,
+        "status": "open",
+        "subject": request.subject,
+        "opened_at": now,
+        "resolved_at": None,
+        "reopen_count": 0,
+        "updated_at": now,
+    }
 
 
 def allocate_case_number(session: Session, tenant_id: uuid.UUID) -> int:
-    """The next human case number (C-1, C-2, …), unique within the tenant.
+    """The next human case number (C-1, C-2, …), unique within the tenant."""
+    return allocate_case_numbers(session, tenant_id, 1)[0]
 
-    PostgreSQL takes it from a sequence (no lock held until commit; numbers may have gaps, see
+
+def allocate_case_numbers(session: Session, tenant_id: uuid.UUID, count: int) -> list[int]:
+    """The next `count` case numbers, ascending, in one statement.
+
+    PostgreSQL takes them from a sequence (no lock held until commit; numbers may have gaps, see
     migration 0003); SQLite, one writer at a time anyway, counts per tenant.
     """
+    if count <= 0:
+        return []
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        return int(connection.execute(_NEXT_FROM_SEQUENCE).scalar_one())
-    return int(connection.execute(_NEXT_CASE_NUMBER, {"tenant_id": tenant_id}).scalar_one())
+        return sorted(
+            int(number) for number in connection.execute(_NEXT_FROM_SEQUENCE, {"count": count}).scalars()
+        )
+    last = int(connection.execute(_NEXT_CASE_NUMBERS, {"tenant_id": tenant_id, "count": count}).scalar_one())
+    return list(range(last - count + 1, last + 1))
 
 
-_NEXT_FROM_SEQUENCE = select(func.nextval("case_number_seq"))
+_NEXT_FROM_SEQUENCE = select(func.nextval("case_number_seq")).select_from(
+    func.generate_series(1, bindparam("count", type_=Integer()))
+)
 _TENANTS = table_of(Tenant)
-_NEXT_CASE_NUMBER = (
+_NEXT_CASE_NUMBERS = (
     update(_TENANTS)
     .where(_TENANTS.c.id == bindparam("tenant_id", type_=Uuid()))
-    .values(case_counter=_TENANTS.c.case_counter + 1)
+    .values(case_counter=_TENANTS.c.case_counter + bindparam("count", type_=Integer()))
     .returning(_TENANTS.c.case_counter)
 )
 

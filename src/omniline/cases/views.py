@@ -1,11 +1,37 @@
 """The JSON shape of a case, shared by the API and the realtime feed."""
 
+from types import SimpleNamespace
 from typing import Any
 
 from omniline.cases.models import Case
 
+# What a case has before anyone worked on it, beyond the columns it is inserted with.
+_FRESH: dict[str, Any] = {
+    "topic_source": None,
+    "topic_confidence": None,
+    "topic_confirmed": False,
+    "language": None,
+    "sentiment": None,
+    "urgency": None,
+    "repeat_contact": False,
+    "priority": 0,
+    "queue": None,
+    "assigned_user_id": None,
+    "routing": {},
+    "first_response_at": None,
+    "resolution_code": None,
+    "wrapped_up_at": None,
+}
 
-def case_view(case: Case) -> dict[str, Any]:
+
+def fresh_case(inserted: dict[str, Any]) -> SimpleNamespace:
+    """A case opened in this transaction, from the columns it was inserted with: what `case_view`
+    reads, without loading it back (batched intake fills in what routing decides)."""
+    return SimpleNamespace(**(_FRESH | inserted))
+
+
+def case_view(case: Case | Any) -> dict[str, Any]:
+    """`case` is a Case or any object with its column attributes (`fresh_case`)."""
     return {
         "id": str(case.id),
         "number": case.number,

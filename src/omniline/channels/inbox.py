@@ -6,6 +6,7 @@ waits for it and then finds the receipt and the message.
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -41,22 +42,37 @@ def claim_receipt(
     now: datetime,
 ) -> bool:
     """True when this (channel, external id) is new; False when it was received before."""
-    inserted = (
-        session.connection()
-        .execute(
-            _claim_statement(session.get_bind().dialect.name),
-            {
-                "id": receipt_id,
-                "tenant_id": tenant_id,
-                "channel_id": channel_id,
-                "external_id": external_id,
-                "message_id": message_id,
-                "received_at": now,
-            },
-        )
-        .first()
-    )
-    return inserted is not None
+    receipt = Receipt(receipt_id, tenant_id, channel_id, external_id, message_id)
+    return bool(claim_receipts(session, [receipt], now=now))
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    channel_id: uuid.UUID
+    external_id: str
+    message_id: uuid.UUID
+
+
+def claim_receipts(session: Session, receipts: list[Receipt], *, now: datetime) -> set[uuid.UUID]:
+    """The ids of the receipts that are new, in one statement; the others were received before. The
+    (channel, external id) pairs must differ from one another."""
+    if not receipts:
+        return set()
+    rows = [
+        {
+            "id": receipt.id,
+            "tenant_id": receipt.tenant_id,
+            "channel_id": receipt.channel_id,
+            "external_id": receipt.external_id,
+            "message_id": receipt.message_id,
+            "received_at": now,
+        }
+        for receipt in receipts
+    ]
+    statement = _claim_statement(session.get_bind().dialect.name)
+    return set(session.connection().execute(statement, rows).scalars())
 
 
 def previous_message_id(session: Session, channel_id: uuid.UUID, external_id: str) -> uuid.UUID | None:

@@ -31,9 +31,10 @@ OWNED_TABLES: dict[
 
 
 @cache
-def _find_known_statement(pairs: int) -> Any:
-    """Built once per number of identities (a message carries one to a few): an OR of exact
-    (kind, address) pairs, each an equality lookup on the unique (tenant, kind, address) index."""
+def _find_known_statement(kinds: tuple[str, ...]) -> Any:
+    """Built once per set of identity kinds (a handful): for each kind, its addresses as one expanding
+    IN list, so every address is an equality lookup on the unique (tenant, kind, address) index and
+    one statement serves any number of messages."""
     return (
         select(Identity.id, Identity.kind, Identity.address, Customer.id, Customer.created_at, Customer.name)
         .join(Customer, Customer.id == Identity.customer_id)
@@ -42,10 +43,10 @@ def _find_known_statement(pairs: int) -> Any:
             or_(
                 *(
                     and_(
-                        Identity.kind == bindparam(f"kind_{index}", type_=String()),
-                        Identity.address == bindparam(f"address_{index}", type_=String()),
+                        Identity.kind == kind,
+                        Identity.address.in_(bindparam(f"addresses_{index}", expanding=True, type_=String())),
                     )
-                    for index in range(pairs)
+                    for index, kind in enumerate(kinds)
                 )
             ),
         )
@@ -56,14 +57,16 @@ def find_known_identities(
     session: Session, tenant_id: uuid.UUID, claims: Iterable[IdentityClaim]
 ) -> list[tuple[KnownIdentity, uuid.UUID]]:
     """The claims that already exist, with their owner, and each identity row's id."""
-    wanted = sorted({(claim.kind, claim.address) for claim in claims})
-    if not wanted:
+    by_kind: dict[str, set[str]] = {}
+    for claim in claims:
+        by_kind.setdefault(claim.kind, set()).add(claim.address)
+    if not by_kind:
         return []
+    kinds = tuple(sorted(by_kind))
     params: dict[str, Any] = {"tenant_id": tenant_id}
-    for index, (kind, address) in enumerate(wanted):
-        params[f"kind_{index}"] = kind
-        params[f"address_{index}"] = address
-    rows = session.connection().execute(_find_known_statement(len(wanted)), params).all()
+    for index, kind in enumerate(kinds):
+        params[f"addresses_{index}"] = sorted(by_kind[kind])
+    rows = session.connection().execute(_find_known_statement(kinds), params).all()
     return [
         (KnownIdentity(f"{kind}:{address}", customer_id, created_at, name), identity_id)
         for identity_id, kind, address, customer_id, created_at, name in rows
@@ -179,3 +182,10 @@ def reassign(session: Session, table: str, ids: list[uuid.UUID], customer_id: uu
 
 CUSTOMER_INSERT = insert(table_of(Customer))
 IDENTITY_INSERT = insert(table_of(Identity))
+_CUSTOMERS = table_of(Customer)
+# A name only fills a gap: a name the customer already has (or an agent gave) is kept.
+FILL_MISSING_NAME = (
+    update(_CUSTOMERS)
+    .where(_CUSTOMERS.c.id == bindparam("customer_id", type_=Uuid()), _CUSTOMERS.c.name.is_(None))
+    .values(name=bindparam("name"))
+)

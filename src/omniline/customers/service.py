@@ -3,6 +3,7 @@
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 from omniline.conversations.models import Conversation
 from omniline.customers import repository
 from omniline.customers.identities import IdentityClaim
-from omniline.customers.matching import plan_match
+from omniline.customers.matching import MatchPlan, plan_match
 from omniline.customers.models import Customer, CustomerMerge
 from omniline.kernel.errors import Conflict, InvalidInput, NotFound
 from omniline.kernel.ids import new_id
@@ -38,22 +39,14 @@ def resolve_customer(
     actor: str,
 ) -> ResolvedSender:
     """Find or create the customer behind `claims` (normalised, primary first); link and merge."""
-    found = repository.find_known_identities(session, tenant_id, claims)
-    plan = plan_match(claims, [known for known, _ in found])
-    identity_ids = {known.claim_key: identity_id for known, identity_id in found}
-    created = plan.customer_id is None
-    if plan.customer_id is None:
-        customer_id = new_id()
-        session.connection().execute(
-            repository.CUSTOMER_INSERT,
-            {"id": customer_id, "tenant_id": tenant_id, "name": name, "created_at": now, "updated_at": now},
-        )
-    else:
-        customer_id = plan.customer_id
-        nameless = any(known.customer_id == customer_id and not known.customer_name for known, _ in found)
-        if name and nameless:
-            _fill_missing_name(session, customer_id, name)
-    for merged_id in plan.merge:
+    plan = plan_senders(session, tenant_id, [claims])[0]
+    if not plan.match.merge:
+        return store_senders(session, tenant_id, [(plan, name)], now=now)[0]
+    customer_id = plan.match.customer_id
+    assert customer_id is not None  # a merge has a survivor
+    if name and plan.nameless:
+        _fill_missing_name(session, customer_id, name)
+    for merged_id in plan.match.merge:
         merge_customers(
             session,
             tenant_id=tenant_id,
@@ -63,10 +56,112 @@ def resolve_customer(
             reason="one message carried verified identities of both customers",
             now=now,
         )
-    new_identities = []
-    for claim in plan.link:
+    identity_ids = _link_identities(session, tenant_id, customer_id, plan, now=now)
+    return ResolvedSender(customer_id, identity_ids[claims[0].key], False, plan.match.merge)
+
+
+@dataclass(frozen=True, slots=True)
+class SenderPlan:
+    """What matching decided for one message's sender, with the identity rows already known."""
+
+    claims: list[IdentityClaim]
+    match: MatchPlan
+    identity_ids: dict[str, uuid.UUID]  # claim key → identity row, for the claims that exist
+    nameless: bool  # the customer it found has no name yet
+
+    @property
+    def customer_id(self) -> uuid.UUID | None:
+        return self.match.customer_id
+
+
+def plan_senders(
+    session: Session, tenant_id: uuid.UUID, claim_lists: list[list[IdentityClaim]]
+) -> list[SenderPlan]:
+    """Match several messages' senders with one read (their claims must not overlap: each is matched
+    against what is stored, not against the others)."""
+    found = repository.find_known_identities(
+        session, tenant_id, [claim for claims in claim_lists for claim in claims]
+    )
+    by_key = {known.claim_key: (known, identity_id) for known, identity_id in found}
+    plans = []
+    for claims in claim_lists:
+        mine = [by_key[claim.key] for claim in claims if claim.key in by_key]
+        match = plan_match(claims, [known for known, _ in mine])
+        nameless = any(
+            known.customer_id == match.customer_id and not known.customer_name for known, _ in mine
+        )
+        identity_ids = {known.claim_key: identity_id for known, identity_id in mine}
+        plans.append(SenderPlan(claims, match, identity_ids, nameless))
+    return plans
+
+
+def store_senders(
+    session: Session,
+    tenant_id: uuid.UUID,
+    senders: list[tuple[SenderPlan, str | None]],
+    *,
+    now: datetime,
+) -> list[ResolvedSender]:
+    """Create the customers and link the identities that plans without a merge call for: one statement
+    per kind of row for all of them. Each plan's sender is another customer."""
+    customers: list[dict[str, Any]] = []
+    identities: list[dict[str, Any]] = []
+    named: list[dict[str, Any]] = []
+    resolved = []
+    for plan, name in senders:
+        if plan.match.merge:
+            raise ValueError("a merge is stored by resolve_customer, one at a time")
+        customer_id = plan.match.customer_id
+        if customer_id is None:
+            customer_id = new_id()
+            customers.append(
+                {
+                    "id": customer_id,
+                    "tenant_id": tenant_id,
+                    "name": name,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        elif name and plan.nameless:
+            named.append({"customer_id": customer_id, "name": name})
+        identity_ids = dict(plan.identity_ids)
+        identities += _identity_rows(tenant_id, customer_id, plan, identity_ids, now=now)
+        primary = identity_ids[plan.claims[0].key]
+        resolved.append(ResolvedSender(customer_id, primary, plan.match.customer_id is None, ()))
+    connection = session.connection()
+    if customers:
+        connection.execute(repository.CUSTOMER_INSERT, customers)
+    if identities:
+        connection.execute(repository.IDENTITY_INSERT, identities)
+    if named:
+        connection.execute(repository.FILL_MISSING_NAME, named)
+    return resolved
+
+
+def _link_identities(
+    session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID, plan: SenderPlan, *, now: datetime
+) -> dict[str, uuid.UUID]:
+    identity_ids = dict(plan.identity_ids)
+    rows = _identity_rows(tenant_id, customer_id, plan, identity_ids, now=now)
+    if rows:
+        session.connection().execute(repository.IDENTITY_INSERT, rows)
+    return identity_ids
+
+
+def _identity_rows(
+    tenant_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    plan: SenderPlan,
+    identity_ids: dict[str, uuid.UUID],
+    *,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """Rows for the identities the plan links (their ids added to `identity_ids`)."""
+    rows = []
+    for claim in plan.match.link:
         identity_ids[claim.key] = new_id()
-        new_identities.append(
+        rows.append(
             {
                 "id": identity_ids[claim.key],
                 "tenant_id": tenant_id,
@@ -77,18 +172,11 @@ def resolve_customer(
                 "created_at": now,
             }
         )
-    if new_identities:
-        session.connection().execute(repository.IDENTITY_INSERT, new_identities)
-    return ResolvedSender(customer_id, identity_ids[claims[0].key], created, plan.merge)
+    return rows
 
 
 def _fill_missing_name(session: Session, customer_id: uuid.UUID, name: str) -> None:
-    session.execute(
-        update(Customer)
-        .where(Customer.id == customer_id, Customer.name.is_(None))
-        .values(name=name)
-        .execution_options(synchronize_session=False)
-    )
+    session.connection().execute(repository.FILL_MISSING_NAME, {"customer_id": customer_id, "name": name})
 
 
 def get_customer(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> Customer:

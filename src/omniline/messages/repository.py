@@ -26,4 +26,10 @@ class MessageRow(SimpleNamespace):
 
 
 def insert_message(session: Session, message: MessageRow) -> None:
-    session.connection().execute(_INSERT, vars(message))
+    insert_messages(session, [message])
+
+
+def insert_messages(session: Session, messages: list[MessageRow]) -> None:
+    """One statement for all of them (an executemany)."""
+    if messages:
+        session.connection().execute(_INSERT, [vars(message) for message in messages])

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING
 from omniline.channels.base import ChannelInfo
 from omniline.kernel.errors import TemporarilyUnavailable
 from omniline.messages.normalized import InboundMessage
-from omniline.pipeline.ingest import IngestResult, ingest_message
+from omniline.pipeline.batch import ingest_batch
+from omniline.pipeline.ingest import IngestResult
 from omniline.pipeline.transaction import AlsoInTransaction, ingest_and_commit
 
 if TYPE_CHECKING:
@@ -160,12 +161,17 @@ class IngestWriter:
         try:
             with container.uow() as uow:
                 now = container.clock()
+                # Every job's messages in one batch (set-based, pipeline/batch.py), then each job's own
+                # bookkeeping with its results.
+                stored = ingest_batch(
+                    uow, [(job.channel, message) for job in group for message in job.messages], now=now
+                )
                 results = []
                 for job in group:
-                    stored = [ingest_message(uow, job.channel, message, now=now) for message in job.messages]
+                    mine, stored = stored[: len(job.messages)], stored[len(job.messages) :]
                     if job.also is not None:
-                        job.also(uow, stored)
-                    results.append(stored)
+                        job.also(uow, mine)
+                    results.append(mine)
                 uow.commit()
         except Exception:
             # Rolled back by the unit of work; each job is tried alone and answered on its own.

@@ -8,8 +8,9 @@ import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from omniline.cases.service import attach_to_case, get_case
+from omniline.cases.service import AttachedCase, attach_to_case, get_case
 from omniline.cases.views import case_view
 from omniline.channels.base import ChannelInfo
 from omniline.channels.inbox import claim_receipt, previous_message_id
@@ -69,7 +70,7 @@ def ingest_message(
         now=now,
     )
     if not fresh:
-        return _duplicate(uow, channel, inbound.external_id)
+        return duplicate_result(uow, channel, inbound.external_id)
 
     sender = resolve_customer(
         session,
@@ -87,7 +88,7 @@ def ingest_message(
         tenant_id=channel.tenant_id,
         customer_id=sender.customer_id,
         conversation_case_id=conversation.case_id,
-        subject=_case_subject(inbound),
+        subject=case_subject(inbound),
         now=now,
         may_open=not inbound.auto_generated,
     )
@@ -103,44 +104,11 @@ def ingest_message(
         case_id=case.id if case else conversation.case_id,
         now=now,
     )
-    message = MessageRow(
-        id=message_id,
-        tenant_id=channel.tenant_id,
-        conversation_id=conversation.id,
-        case_id=case.id if case else None,
-        customer_id=sender.customer_id,
-        channel_id=channel.id,
-        channel_kind=channel.kind,
-        direction="in",
-        sender_identity=claims[0].key,
-        sender_name=inbound.sender_name,
-        author_user_id=None,
-        text=inbound.text,
-        subject=inbound.subject,
-        attachments=[attachment.as_json() for attachment in inbound.attachments],
-        external_id=inbound.external_id,
-        event=inbound.event,
-        meta=inbound.meta | ({"auto_generated": True} if inbound.auto_generated else {}),
-        sent_at=inbound.sent_at,
-        created_at=now,
+    message = message_row(
+        channel, inbound, claims, message_id, conversation.id, case, sender.customer_id, now=now
     )
     insert_message(session, message)
-    event = functools.partial(
-        timeline_row,
-        tenant_id=channel.tenant_id,
-        customer_id=sender.customer_id,
-        at=now,
-        channel_id=channel.id,
-        channel_kind=channel.kind,
-        conversation_id=conversation.id,
-        case_id=case.id if case else None,
-        actor=PIPELINE_ACTOR,
-    )
-    events = []  # in the order they happened: ids are time-ordered and the timeline sorts by them
-    if case is not None and case.change is not None:
-        events.append(event(type=f"case.{case.change}", data={"number": case.number}))
-    events.append(event(type="message.received", message_id=message_id))
-    insert_events(session, events)
+    insert_events(session, arrival_events(channel, message, case))
     if inbound.event in CALLBACK_EVENTS:
         task = schedule_callback(
             session,
@@ -161,33 +129,104 @@ def ingest_message(
     routed_case = None  # the case as routing left it, when routing loaded it
     if case is not None and uow.settings is not None:
         routed_case = route_inbound_safely(
-            uow,
-            InboundContext(
-                tenant_id=channel.tenant_id,
-                case_id=case.id,
-                customer_id=sender.customer_id,
-                conversation_id=conversation.id,
-                message_id=message_id,
-                channel_id=channel.id,
-                channel_kind=channel.kind,
-                text=inbound.text,
-                event=inbound.event,
-                case_change=case.change,
-            ),
-            uow.settings,
-            now=now,
+            uow, inbound_context(channel, message, case), uow.settings, now=now
         )
+    announce(uow, channel, message, case, started=conversation.is_new, routed_case=routed_case)
+    return IngestResult(message_id, conversation.id, case.id if case else None, sender.customer_id)
 
-    started = conversation.is_new
+
+def message_row(
+    channel: ChannelInfo,
+    inbound: InboundMessage,
+    claims: list[IdentityClaim],
+    message_id: uuid.UUID,
+    conversation_id: uuid.UUID,
+    case: AttachedCase | None,
+    customer_id: uuid.UUID,
+    *,
+    now: datetime,
+) -> MessageRow:
+    return MessageRow(
+        id=message_id,
+        tenant_id=channel.tenant_id,
+        conversation_id=conversation_id,
+        case_id=case.id if case else None,
+        customer_id=customer_id,
+        channel_id=channel.id,
+        channel_kind=channel.kind,
+        direction="in",
+        sender_identity=claims[0].key,
+        sender_name=inbound.sender_name,
+        author_user_id=None,
+        text=inbound.text,
+        subject=inbound.subject,
+        attachments=[attachment.as_json() for attachment in inbound.attachments],
+        external_id=inbound.external_id,
+        event=inbound.event,
+        meta=inbound.meta | ({"auto_generated": True} if inbound.auto_generated else {}),
+        sent_at=inbound.sent_at,
+        created_at=now,
+    )
+
+
+def arrival_events(
+    channel: ChannelInfo, message: MessageRow, case: AttachedCase | None
+) -> list[dict[str, Any]]:
+    """The timeline rows of a stored inbound message, in the order they happened (ids are time-ordered
+    and the timeline sorts by them): the case it opened or reopened, then the message."""
+    event = functools.partial(
+        timeline_row,
+        tenant_id=channel.tenant_id,
+        customer_id=message.customer_id,
+        at=message.created_at,
+        channel_id=channel.id,
+        channel_kind=channel.kind,
+        conversation_id=message.conversation_id,
+        case_id=message.case_id,
+        actor=PIPELINE_ACTOR,
+    )
+    events = []
+    if case is not None and case.change is not None:
+        events.append(event(type=f"case.{case.change}", data={"number": case.number}))
+    events.append(event(type="message.received", message_id=message.id))
+    return events
+
+
+def inbound_context(channel: ChannelInfo, message: MessageRow, case: AttachedCase) -> InboundContext:
+    """What routing needs to know of a message stored on `case`."""
+    return InboundContext(
+        tenant_id=channel.tenant_id,
+        case_id=case.id,
+        customer_id=message.customer_id,
+        conversation_id=message.conversation_id,
+        message_id=message.id,
+        channel_id=channel.id,
+        channel_kind=channel.kind,
+        text=message.text,
+        event=message.event,
+        case_change=case.change,
+    )
+
+
+def announce(
+    uow: UnitOfWork,
+    channel: ChannelInfo,
+    message: MessageRow,
+    case: AttachedCase | None,
+    *,
+    started: bool,
+    routed_case: Any,
+) -> None:
+    """Tell agents after commit: the message, and the case it opened or reopened (`routed_case`, the
+    case as routing left it, saves reading it again)."""
     uow.emit(
         DomainEvent(
             "message.received", channel.tenant_id, {"message": message_view(message), "started": started}
         )
     )
     if case is not None and case.change is not None:
-        view = case_view(routed_case or get_case(session, channel.tenant_id, case.id))
+        view = case_view(routed_case or get_case(uow.session, channel.tenant_id, case.id))
         uow.emit(DomainEvent("case.updated", channel.tenant_id, {"case": view, "change": case.change}))
-    return IngestResult(message_id, conversation.id, case.id if case else None, sender.customer_id)
 
 
 def normalise_claims(claims: tuple[IdentityClaim, ...], *, region: str) -> list[IdentityClaim]:
@@ -199,7 +238,7 @@ def normalise_claims(claims: tuple[IdentityClaim, ...], *, region: str) -> list[
     ]
 
 
-def _duplicate(uow: UnitOfWork, channel: ChannelInfo, external_id: str) -> IngestResult:
+def duplicate_result(uow: UnitOfWork, channel: ChannelInfo, external_id: str) -> IngestResult:
     """A provider retry: answer with what the first delivery produced, store nothing new."""
     session = uow.session
     message_id = previous_message_id(session, channel.id, external_id)
@@ -211,5 +250,5 @@ def _duplicate(uow: UnitOfWork, channel: ChannelInfo, external_id: str) -> Inges
     )
 
 
-def _case_subject(inbound: InboundMessage) -> str:
+def case_subject(inbound: InboundMessage) -> str:
     return inbound.subject or inbound.text.strip().split("\n", 1)[0][:200]

@@ -17,7 +17,8 @@ from omniline.channels.base import ChannelInfo
 from omniline.db.unit_of_work import UnitOfWork
 from omniline.kernel.errors import TemporarilyUnavailable
 from omniline.messages.normalized import InboundMessage
-from omniline.pipeline.ingest import IngestResult, ingest_message
+from omniline.pipeline.batch import ingest_batch
+from omniline.pipeline.ingest import IngestResult
 
 if TYPE_CHECKING:
     from omniline.bootstrap import Container
@@ -39,7 +40,7 @@ def ingest_and_commit(
         with container.uow() as uow:
             try:
                 now = container.clock()
-                results = [ingest_message(uow, channel, message, now=now) for message in messages]
+                results = ingest_batch(uow, [(channel, message) for message in messages], now=now)
                 if also is not None:
                     also(uow, results)
                 uow.commit()

@@ -82,7 +82,7 @@ def enqueue_work(
     raised if this one is higher). Without `sticky_user_id`, the customer's last agent is sticky.
     `case_without_work`: the caller read in this transaction that the case has no unfinished task,
     so none is looked for (intake)."""
-    rules = _rules(session, tenant_id, queue)
+    rules = queue_rules_named(session, tenant_id, queue)
     wanted = priority + rules.priority
     if case_id is not None and kind == "conversation" and not case_without_work:
         existing = session.scalars(
@@ -93,42 +93,90 @@ def enqueue_work(
         if existing is not None:
             existing.priority = max(existing.priority, wanted)
             return existing
+    last_agent = None if sticky_user_id else last_agents(session, [customer_id]).get(customer_id)
+    task = Task(
+        **work_row(
+            rules,
+            tenant_id=tenant_id,
+            kind=kind,
+            queue=queue,
+            priority=priority,
+            reason=reason,
+            customer_id=customer_id,
+            case_id=case_id,
+            conversation_id=conversation_id,
+            message_id=message_id,
+            channel_kind=channel_kind,
+            language=language,
+            skills=skills,
+            team_id=team_id,
+            sticky_user_id=sticky_user_id,
+            last_agent=last_agent,
+            due_at=due_at,
+            now=now,
+        )
+    )
+    session.add(task)
+    return task
+
+
+def work_row(
+    rules: QueueRules,
+    *,
+    tenant_id: uuid.UUID,
+    kind: str,
+    queue: str,
+    priority: int,
+    reason: str,
+    customer_id: uuid.UUID,
+    case_id: uuid.UUID | None,
+    conversation_id: uuid.UUID | None,
+    message_id: uuid.UUID | None,
+    channel_kind: str,
+    language: str | None,
+    skills: list[str] | tuple[str, ...],
+    team_id: uuid.UUID | None,
+    sticky_user_id: uuid.UUID | None,
+    last_agent: "LastAgent | None",
+    due_at: datetime | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """A new open task's columns (pure): `enqueue_work` makes it a Task, batched intake inserts it.
+    Without `sticky_user_id`, the customer's `last_agent` (if any) is sticky."""
     requested = {
         "priority": priority,
         "skills": sorted(set(skills)),
         "team_id": str(team_id) if team_id else None,
     }
     data: dict[str, Any] = {"requested": requested}
-    if sticky_user_id is None:
-        sticky_user_id, last_at = _last_agent(session, customer_id)
-        if last_at is not None:
-            data["last_agent_at"] = last_at.isoformat()
-    task = Task(
-        id=new_id(),
-        tenant_id=tenant_id,
-        kind=kind,
-        status="open",
-        queue=queue,
-        priority=wanted,
-        reason=reason,
-        customer_id=customer_id,
-        case_id=case_id,
-        conversation_id=conversation_id,
-        message_id=message_id,
-        due_at=due_at or now,
-        data=data,
-        created_at=now,
-        channel_kind=channel_kind,
-        language=language,
-        skills=sorted(set(skills) | rules.skills),
-        team_id=team_id or rules.team_id,
-        sticky_user_id=sticky_user_id,
+    if sticky_user_id is None and last_agent is not None:
+        sticky_user_id = last_agent.user_id
+        if last_agent.at is not None:
+            data["last_agent_at"] = last_agent.at.isoformat()
+    return {
+        "id": new_id(),
+        "tenant_id": tenant_id,
+        "kind": kind,
+        "status": "open",
+        "queue": queue,
+        "priority": priority + rules.priority,
+        "reason": reason,
+        "customer_id": customer_id,
+        "case_id": case_id,
+        "conversation_id": conversation_id,
+        "message_id": message_id,
+        "due_at": due_at or now,
+        "data": data,
+        "created_at": now,
+        "channel_kind": channel_kind,
+        "language": language,
+        "skills": sorted(set(skills) | rules.skills),
+        "team_id": team_id or rules.team_id,
+        "sticky_user_id": sticky_user_id,
         # a callback waits (and ages) from when it is due; a conversation from now
-        enqueued_at=due_at if kind == "callback" and due_at else now,
-        overflowed=False,
-    )
-    session.add(task)
-    return task
+        "enqueued_at": due_at if kind == "callback" and due_at else now,
+        "overflowed": False,
+    }
 
 
 def dispatch(
@@ -410,19 +458,32 @@ def sync_case(session: Session, task: Task, **changes: Any) -> None:
         setattr(case, name, value)
 
 
-def _rules(session: Session, tenant_id: uuid.UUID, name: str) -> QueueRules:
+def queue_rules_named(session: Session, tenant_id: uuid.UUID, name: str) -> QueueRules:
+    """The rules of one queue; a name that is not defined has none."""
     queue = session.scalars(select(Queue).where(Queue.tenant_id == tenant_id, Queue.name == name)).first()
     return rules_of(queue) if queue is not None else QueueRules(name=name)
 
 
-def _last_agent(session: Session, customer_id: uuid.UUID) -> tuple[uuid.UUID | None, datetime | None]:
-    """Who last took work of this customer, and when (their last task's end, or its start if open)."""
-    row = session.execute(
-        select(Task.assigned_user_id, Task.assigned_at, Task.completed_at)
-        .where(Task.customer_id == customer_id, Task.assigned_at.is_not(None))
-        .order_by(Task.assigned_at.desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        return None, None
-    return row[0], row[2] or row[1]
+@dataclass(frozen=True, slots=True)
+class LastAgent:
+    """Who last took work of a customer, and when (their last task's end, or its start if open)."""
+
+    user_id: uuid.UUID | None
+    at: datetime | None
+
+
+def last_agents(session: Session, customer_ids: list[uuid.UUID]) -> dict[uuid.UUID, LastAgent]:
+    """Each customer's last agent, for those who ever had one (one statement for all of them)."""
+    if not customer_ids:
+        return {}
+    rows = session.execute(
+        select(Task.customer_id, Task.assigned_user_id, Task.assigned_at, Task.completed_at).where(
+            Task.customer_id.in_(customer_ids), Task.assigned_at.is_not(None)
+        )
+    )
+    newest: dict[uuid.UUID, tuple[datetime, LastAgent]] = {}
+    for customer_id, user_id, assigned_at, completed_at in rows:
+        seen = newest.get(customer_id)
+        if assigned_at is not None and (seen is None or assigned_at > seen[0]):
+            newest[customer_id] = (assigned_at, LastAgent(user_id, completed_at or assigned_at))
+    return {customer_id: agent for customer_id, (_, agent) in newest.items()}

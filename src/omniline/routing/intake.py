@@ -89,14 +89,14 @@ def route_inbound_safely(
 
 
 @dataclass(frozen=True, slots=True)
-class _Plan:
+class IntakePlan:
     """What intake learnt from the message and the case before it writes anything."""
 
     case_change: str | None
-    state: "_CaseState"
-    work: "_WorkState | None"
+    state: "CaseState"
+    work: "WorkState | None"
     language: str | None
-    topic: "_TopicChoice | None"
+    topic: "TopicChoice | None"
     signals: Signals
     must_route: bool
 
@@ -111,29 +111,54 @@ class _Plan:
         return self.case_change is not None or self.topic is not None
 
 
-def _plan(session: Session, context: InboundContext, settings: Settings) -> _Plan:
+def _plan(session: Session, context: InboundContext, settings: Settings) -> IntakePlan:
     """Reads only: the case and its open work (one statement), the language, topic and signals."""
     # What this unit of work changed as objects is written first: the state is read by a statement.
     session.flush()
     state, work = _read_case_and_work(session, context)
+    return plan_intake(
+        session, context, settings, state, work, topic_of=functools.partial(active_topic, session)
+    )
+
+
+TopicLookup = Callable[[uuid.UUID, str], "Topic | None"]
+
+
+def plan_intake(
+    session: Session,
+    context: InboundContext,
+    settings: Settings,
+    state: "CaseState",
+    work: "WorkState | None",
+    *,
+    topic_of: TopicLookup,
+) -> IntakePlan:
+    """What intake makes of the message, given the case's state and open work as read before; reads
+    only (the classifier's rules, through `topic_of` the topic it names)."""
     language = detect_language(context.text)
-    topic = _classify(session, state, context, settings, language=language)
+    topic = _classify(session, state, context, settings, language=language, topic_of=topic_of)
     waiting = work is not None and work.status == "open"
     must_route = (
         context.case_change is not None or work is None or (topic is not None and waiting)
     ) and state.status != "resolved"
     signals = assess_signals(context.text, language)
-    return _Plan(context.case_change, state, work, language, topic, signals, must_route)
+    return IntakePlan(context.case_change, state, work, language, topic, signals, must_route)
 
 
-def _note_work_under_way(session: Session, context: InboundContext, plan: _Plan) -> None:
+def active_topic(session: Session, tenant_id: uuid.UUID, code: str) -> Topic | None:
+    return session.scalar(
+        select(Topic).where(Topic.tenant_id == tenant_id, Topic.code == code, Topic.is_active)
+    )
+
+
+def _note_work_under_way(session: Session, context: InboundContext, plan: IntakePlan) -> None:
     """No clock to move and nothing to decide: at most two light statements, no object loaded."""
     _note_case(session, context.case_id, plan.state, plan.language, plan.signals)
-    if plan.work is not None and _follows_the_customer(plan.work, context):
+    if plan.work is not None and follows_the_customer(plan.work, context):
         _point_work_at(session, plan.work.id, context)
 
 
-def _route(uow: UnitOfWork, context: InboundContext, plan: _Plan, *, now: datetime) -> Case:
+def _route(uow: UnitOfWork, context: InboundContext, plan: IntakePlan, *, now: datetime) -> Case:
     # Nothing read on the way to the decision depends on the case's own pending changes (its notes,
     # topic, routing): they are written in one flush, when dispatch looks for waiting work, rather than
     # before every query.
@@ -144,14 +169,16 @@ def _route(uow: UnitOfWork, context: InboundContext, plan: _Plan, *, now: dateti
     return case
 
 
-def _decide(uow: UnitOfWork, context: InboundContext, plan: _Plan, *, now: datetime) -> tuple[Case, bool]:
+def _decide(
+    uow: UnitOfWork, context: InboundContext, plan: IntakePlan, *, now: datetime
+) -> tuple[Case, bool]:
     """Clocks, the routing decision and the queued work; whether work was queued."""
     session = uow.session
     case = session.get_one(Case, context.case_id)
-    case.language, case.sentiment, case.urgency = _noted(plan.state, plan.language, plan.signals)
+    case.language, case.sentiment, case.urgency = noted_case(plan.state, plan.language, plan.signals)
     if plan.topic is not None:
         _apply_topic(session, case, context, plan.topic, now=now)
-    if plan.work is not None and _follows_the_customer(plan.work, context):
+    if plan.work is not None and follows_the_customer(plan.work, context):
         _point_work_at(session, plan.work.id, context)
     customer = session.get_one(Customer, context.customer_id)
     topic = plan.topic.row if plan.topic else _case_topic(session, case)
@@ -183,7 +210,7 @@ def _decide(uow: UnitOfWork, context: InboundContext, plan: _Plan, *, now: datet
 
 
 @dataclass(frozen=True, slots=True)
-class _CaseState:
+class CaseState:
     """What intake reads of the case before it knows whether anything is to be decided."""
 
     status: str
@@ -196,7 +223,7 @@ class _CaseState:
 
 
 @dataclass(frozen=True, slots=True)
-class _WorkState:
+class WorkState:
     """The case's newest unfinished task."""
 
     id: uuid.UUID
@@ -206,43 +233,49 @@ class _WorkState:
 
 
 @dataclass(frozen=True, slots=True)
-class _TopicChoice:
+class TopicChoice:
     """A topic the classifier put ahead of the case's current one."""
 
     row: Topic
     classification: Classification
 
 
-_CASES = table_of(Case)
-_TASKS = table_of(Task)
+CASES = table_of(Case)
+TASKS = table_of(Task)
+_STATE_AND_WORK_COLUMNS = (
+    CASES.c.status,
+    CASES.c.language,
+    CASES.c.topic_id,
+    CASES.c.topic_confidence,
+    CASES.c.topic_confirmed,
+    CASES.c.sentiment,
+    CASES.c.urgency,
+    TASKS.c.id,
+    TASKS.c.kind,
+    TASKS.c.status,
+    TASKS.c.conversation_id,
+)
+_WITH_OPEN_WORK = CASES.outerjoin(
+    TASKS, and_(TASKS.c.case_id == CASES.c.id, or_(*(TASKS.c.status == status for status in OPEN_WORK)))
+)
 # The case and its newest unfinished task in one statement (no task: one row with NULLs for it).
-_CASE_AND_WORK = (
-    select(
-        _CASES.c.status,
-        _CASES.c.language,
-        _CASES.c.topic_id,
-        _CASES.c.topic_confidence,
-        _CASES.c.topic_confirmed,
-        _CASES.c.sentiment,
-        _CASES.c.urgency,
-        _TASKS.c.id,
-        _TASKS.c.kind,
-        _TASKS.c.status,
-        _TASKS.c.conversation_id,
-    )
-    .select_from(
-        _CASES.outerjoin(
-            _TASKS,
-            and_(_TASKS.c.case_id == _CASES.c.id, or_(*(_TASKS.c.status == status for status in OPEN_WORK))),
-        )
-    )
-    .where(_CASES.c.id == bindparam("case_id", type_=Uuid()))
-    .order_by(_TASKS.c.created_at.desc())
+CASE_AND_WORK = (
+    select(*_STATE_AND_WORK_COLUMNS)
+    .select_from(_WITH_OPEN_WORK)
+    .where(CASES.c.id == bindparam("case_id", type_=Uuid()))
+    .order_by(TASKS.c.created_at.desc())
     .limit(1)
 )
-_NOTE_CASE = (
-    update(_CASES)
-    .where(_CASES.c.id == bindparam("case_id", type_=Uuid()))
+# The same for several cases: every open task of each, with the case id and the task's age after the
+# columns above (the newest is chosen by the caller).
+CASE_AND_WORK_OF_MANY = (
+    select(*_STATE_AND_WORK_COLUMNS, CASES.c.id, TASKS.c.created_at)
+    .select_from(_WITH_OPEN_WORK)
+    .where(CASES.c.id.in_(bindparam("case_ids", expanding=True)))
+)
+NOTE_CASE = (
+    update(CASES)
+    .where(CASES.c.id == bindparam("case_id", type_=Uuid()))
     .values(
         language=bindparam("language"),
         sentiment=bindparam("sentiment"),
@@ -250,9 +283,9 @@ _NOTE_CASE = (
         updated_at=bindparam("now", type_=UTCDateTime()),
     )
 )
-_POINT_WORK = (
-    update(_TASKS)
-    .where(_TASKS.c.id == bindparam("task_id", type_=Uuid()))
+POINT_WORK = (
+    update(TASKS)
+    .where(TASKS.c.id == bindparam("task_id", type_=Uuid()))
     .values(
         conversation_id=bindparam("conversation_id", type_=Uuid()),
         message_id=bindparam("message_id", type_=Uuid()),
@@ -261,10 +294,10 @@ _POINT_WORK = (
 )
 
 
-def _read_case_and_work(session: Session, context: InboundContext) -> tuple[_CaseState, _WorkState | None]:
-    row = session.connection().execute(_CASE_AND_WORK, {"case_id": context.case_id}).one()
-    work = _WorkState(*row[7:]) if row[7] is not None else None
-    return _CaseState(*row[:7]), work
+def _read_case_and_work(session: Session, context: InboundContext) -> tuple[CaseState, WorkState | None]:
+    row = session.connection().execute(CASE_AND_WORK, {"case_id": context.case_id}).one()
+    work = WorkState(*row[7:]) if row[7] is not None else None
+    return CaseState(*row[:7]), work
 
 
 def _loaded(session: Session, model: type[Case] | type[Task], id: uuid.UUID) -> Case | Task | None:
@@ -272,8 +305,8 @@ def _loaded(session: Session, model: type[Case] | type[Task], id: uuid.UUID) -> 
     return session.identity_map.get(session.identity_key(model, id))
 
 
-def _noted(
-    state: _CaseState, language: str | None, signals: Signals
+def noted_case(
+    state: CaseState, language: str | None, signals: Signals
 ) -> tuple[str | None, str | None, str | None]:
     """The case's language, sentiment and urgency after this message. Negative sentiment and high
     urgency stick to the case once seen: one calm line does not undo an angry one."""
@@ -285,9 +318,9 @@ def _noted(
 
 
 def _note_case(
-    session: Session, case_id: uuid.UUID, state: _CaseState, language: str | None, signals: Signals
+    session: Session, case_id: uuid.UUID, state: CaseState, language: str | None, signals: Signals
 ) -> None:
-    noted = _noted(state, language, signals)
+    noted = noted_case(state, language, signals)
     if noted == (state.language, state.sentiment, state.urgency):
         return
     case = _loaded(session, Case, case_id)
@@ -295,7 +328,7 @@ def _note_case(
         case.language, case.sentiment, case.urgency = noted
         return
     session.connection().execute(
-        _NOTE_CASE,
+        NOTE_CASE,
         {
             "case_id": case_id,
             "language": noted[0],
@@ -308,12 +341,13 @@ def _note_case(
 
 def _classify(
     session: Session,
-    state: _CaseState,
+    state: CaseState,
     context: InboundContext,
     settings: Settings,
     *,
     language: str | None,
-) -> _TopicChoice | None:
+    topic_of: TopicLookup,
+) -> TopicChoice | None:
     """The topic this message gives the case, unless an agent confirmed one or the case already has
     this one or a surer one. Reads only."""
     if state.topic_confirmed or not context.text.strip():
@@ -329,35 +363,30 @@ def _classify(
         return None
     if state.topic_id is not None and (state.topic_confidence or 0.0) >= result.confidence:
         return None
-    topic = session.scalar(
-        select(Topic).where(
-            Topic.tenant_id == context.tenant_id, Topic.code == result.topic_code, Topic.is_active
-        )
-    )
+    topic = topic_of(context.tenant_id, result.topic_code)
     if topic is None or topic.id == state.topic_id:
         return None
-    return _TopicChoice(topic, result)
+    return TopicChoice(topic, result)
 
 
 def _apply_topic(
-    session: Session, case: Case, context: InboundContext, choice: _TopicChoice, *, now: datetime
+    session: Session, case: Case, context: InboundContext, choice: TopicChoice, *, now: datetime
 ) -> None:
     result = choice.classification
     case.topic_id = choice.row.id
     case.topic_source = result.source
     case.topic_confidence = round(result.confidence, 4)
-    _record(
-        session,
-        context,
-        "case.classified",
-        now=now,
-        data={
-            "topic": result.topic_code,
-            "source": result.source,
-            "confidence": round(result.confidence, 4),
-            "candidates": [[code, round(score, 4)] for code, score in result.candidates[:3]],
-        },
-    )
+    _record(session, context, "case.classified", now=now, data=classified_data(result))
+
+
+def classified_data(result: Classification) -> dict[str, Any]:
+    """What the `case.classified` event says."""
+    return {
+        "topic": result.topic_code,
+        "source": result.source,
+        "confidence": round(result.confidence, 4),
+        "candidates": [[code, round(score, 4)] for code, score in result.candidates[:3]],
+    }
 
 
 def _case_topic(session: Session, case: Case) -> Topic | None:
@@ -384,6 +413,45 @@ def _facts(
         )
         or 0
     )
+    return routing_facts(
+        RoutedCase(case.reopen_count, case.language or language, case.sentiment, case.urgency),
+        topic,
+        CustomerStanding(customer.tier, customer.value),
+        context.channel_kind,
+        policy,
+        contacts=contacts,
+        in_business_hours=is_open(load_business_hours(session, context.tenant_id), now),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RoutedCase:
+    """What the policy reads of the case being routed."""
+
+    reopen_count: int
+    language: str | None
+    sentiment: str | None
+    urgency: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerStanding:
+    tier: str
+    value: float
+
+
+def routing_facts(
+    case: RoutedCase,
+    topic: Topic | None,
+    customer: CustomerStanding,
+    channel_kind: str,
+    policy: Policy,
+    *,
+    contacts: int,
+    in_business_hours: bool,
+) -> Facts:
+    """The facts the policy decides on (pure): `contacts` is the customer's cases opened within the
+    policy's repeat window, this one included."""
     reopened = case.reopen_count > 0
     return Facts(
         topic_code=topic.code if topic else None,
@@ -394,15 +462,35 @@ def _facts(
         topic_skills=tuple(topic.skills) if topic else (),
         customer_tier=customer.tier,
         customer_value=customer.value,
-        channel_kind=context.channel_kind,
-        language=case.language or language,
+        channel_kind=channel_kind,
+        language=case.language,
         sentiment=case.sentiment,
         urgency=case.urgency,
-        in_business_hours=is_open(load_business_hours(session, context.tenant_id), now),
-        repeat_contact=reopened or contacts >= window.contacts,
+        in_business_hours=in_business_hours,
+        repeat_contact=reopened or contacts >= policy.repeat_window.contacts,
         case_reopened=reopened,
         contacts_in_window=contacts,
     )
+
+
+def decision_details(decision: Decision, topic: Topic | None, *, now: datetime) -> dict[str, Any]:
+    """The decision as the case keeps it (`routing`) and as `case.routed` tells it."""
+    return {
+        "rule": decision.rule,
+        "destination": decision.destination,
+        "target": decision.target,
+        "priority": decision.priority,
+        "skills": list(decision.skills),
+        "reasons": list(decision.reasons),
+        "matched": list(decision.matched),
+        "topic": topic.code if topic else None,
+        "at": now.isoformat(),
+    }
+
+
+def routed_queue(decision: Decision, current: str | None) -> str | None:
+    """The case's queue after the decision: a team or agent destination leaves it as it was."""
+    return decision.target if decision.destination in ("queue", "bot", "callback") else current
 
 
 def _record_decision(
@@ -414,25 +502,63 @@ def _record_decision(
     *,
     now: datetime,
 ) -> None:
-    details: dict[str, Any] = {
-        "rule": decision.rule,
-        "destination": decision.destination,
-        "target": decision.target,
-        "priority": decision.priority,
-        "skills": list(decision.skills),
-        "reasons": list(decision.reasons),
-        "matched": list(decision.matched),
-        "topic": topic.code if topic else None,
-        "at": now.isoformat(),
-    }
+    details = decision_details(decision, topic, now=now)
     case.routing = details
     case.priority = max(case.priority, decision.priority)
-    case.queue = decision.target if decision.destination in ("queue", "bot", "callback") else case.queue
+    case.queue = routed_queue(decision, case.queue)
     _record(uow.session, context, "case.routed", now=now, data=details)
     uow.emit(
         DomainEvent(
             "case.routed", context.tenant_id, {"case_id": str(case.id), "number": case.number, **details}
         )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WorkDestination:
+    """Where the routed work waits: its queue, and the team or agent the decision named."""
+
+    kind: str  # conversation | callback
+    queue: str
+    team_id: uuid.UUID | None
+    sticky_user_id: uuid.UUID | None
+    skills: list[str]
+    channel_kind: str
+
+
+def work_destination(
+    session: Session,
+    context: InboundContext,
+    decision: Decision,
+    topic: Topic | None,
+    *,
+    case_queue: str | None,
+    default_queue: str,
+) -> WorkDestination:
+    """Reads the team or agent a decision names; a queue decision reads nothing."""
+    team_id = None
+    sticky_user_id = None
+    queue = decision.target
+    if decision.destination == "team":
+        team_id = session.scalar(
+            select(Team.id).where(Team.tenant_id == context.tenant_id, Team.name == decision.target)
+        )
+        queue = case_queue or default_queue
+    elif decision.destination == "agent":
+        sticky_user_id = session.scalar(
+            select(User.id).where(
+                User.tenant_id == context.tenant_id, User.email == decision.target.casefold()
+            )
+        )
+        queue = case_queue or default_queue
+    callback = decision.destination == "callback"
+    return WorkDestination(
+        kind="callback" if callback else "conversation",
+        queue=queue,
+        team_id=team_id,
+        sticky_user_id=sticky_user_id,
+        skills=sorted(set(topic.skills if topic else ()) | set(decision.skills)),
+        channel_kind="voice" if callback else context.channel_kind,
     )
 
 
@@ -443,43 +569,29 @@ def _queue_work(
     decision: Decision,
     topic: Topic | None,
     policy: Policy,
-    plan: _Plan,
+    plan: IntakePlan,
     *,
     now: datetime,
 ) -> Task:
-    default_queue = policy.default_queue
-    team_id = None
-    sticky_user_id = None
-    queue = decision.target
-    if decision.destination == "team":
-        team_id = session.scalar(
-            select(Team.id).where(Team.tenant_id == context.tenant_id, Team.name == decision.target)
-        )
-        queue = case.queue or default_queue
-    elif decision.destination == "agent":
-        sticky_user_id = session.scalar(
-            select(User.id).where(
-                User.tenant_id == context.tenant_id, User.email == decision.target.casefold()
-            )
-        )
-        queue = case.queue or default_queue
-    skills = sorted(set(topic.skills if topic else ()) | set(decision.skills))
+    where = work_destination(
+        session, context, decision, topic, case_queue=case.queue, default_queue=policy.default_queue
+    )
     return enqueue_work(
         session,
         tenant_id=context.tenant_id,
-        kind="callback" if decision.destination == "callback" else "conversation",
-        queue=queue,
+        kind=where.kind,
+        queue=where.queue,
         priority=case.priority,
         reason=f"routed:{decision.rule}",
         customer_id=context.customer_id,
         case_id=case.id,
         conversation_id=context.conversation_id,
         message_id=context.message_id,
-        channel_kind="voice" if decision.destination == "callback" else context.channel_kind,
+        channel_kind=where.channel_kind,
         language=case.language or plan.language,
-        skills=skills,
-        team_id=team_id,
-        sticky_user_id=sticky_user_id,
+        skills=where.skills,
+        team_id=where.team_id,
+        sticky_user_id=where.sticky_user_id,
         due_at=now,
         now=now,
         case_without_work=plan.work is None,
@@ -506,7 +618,7 @@ def _record(
     )
 
 
-def _follows_the_customer(work: _WorkState, context: InboundContext) -> bool:
+def follows_the_customer(work: WorkState, context: InboundContext) -> bool:
     """The case's work points at the conversation the customer wrote in last: when Anna, whose mail
     waits in the queue, opens the site chat, the agent is offered (or holds) the chat, where she is now,
     not the mail. Call events stay with the telephony (the call is answered there)."""
@@ -523,7 +635,7 @@ def _point_work_at(session: Session, task_id: uuid.UUID, context: InboundContext
         task.channel_kind = context.channel_kind
         return
     session.connection().execute(
-        _POINT_WORK,
+        POINT_WORK,
         {
             "task_id": task_id,
             "conversation_id": context.conversation_id,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from omniline.cases.models import Case
 from omniline.customers.models import Customer
 from omniline.kernel.errors import InvalidInput, NotFound
+from omniline.kernel.ids import new_id
 from omniline.kernel.ttl_cache import TtlCache
 from omniline.messages.models import Message
 from omniline.routing.calendar import (
@@ -138,18 +139,32 @@ def _new_clock(
     hours: BusinessHours,
     now: datetime,
 ) -> SlaClock:
+    return SlaClock(**clock_row(tenant_id, case_id, kind, target, klass, hours, now))
+
+
+def clock_row(
+    tenant_id: uuid.UUID,
+    case_id: uuid.UUID,
+    kind: str,
+    target: int,
+    klass: ChannelClass,
+    hours: BusinessHours,
+    now: datetime,
+) -> dict[str, Any]:
+    """A running clock's columns, started at `now` (pure; batched intake inserts them as rows)."""
     warn_at, due_at = clock_times(hours, now, target)
-    return SlaClock(
-        tenant_id=tenant_id,
-        case_id=case_id,
-        kind=kind,
-        target_seconds=target,
-        channel_class=klass,
-        started_at=now,
-        warn_at=warn_at,
-        due_at=due_at,
-        status="running",
-    )
+    return {
+        "id": new_id(),
+        "tenant_id": tenant_id,
+        "case_id": case_id,
+        "kind": kind,
+        "target_seconds": target,
+        "channel_class": klass,
+        "started_at": now,
+        "warn_at": warn_at,
+        "due_at": due_at,
+        "status": "running",
+    }
 
 
 def retarget_case_clocks(
