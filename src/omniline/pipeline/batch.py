@@ -10,9 +10,8 @@ and cases, the conversations, cases, messages and events to write, and routing
 (routing/intake_run.py). The decisions are made by the same pure functions as one at a time
 (`plan_match`, `choose_conversation`, `decide_case`, the routing policy).
 
-Order: a message that depends on an earlier one still waiting (same address, external id or customer)
-waits for a later run, so whatever touches one customer is stored in the order it came; messages that
-cannot see one another may be stored in another order (their case numbers then follow the runs).
+Order: the messages are stored in the order they came; a run ends where a message depends on one
+already in it. Within a run, dispatch offers waiting work once, after all its messages are routed.
 Messages with more to decide take the one-at-a-time road (`ingest_message`) in their place: one that
 merges two customers, a call event or callback, an auto-reply (it may not open a case).
 tests/flows/test_grouped_ingest_equivalence.py compares a batch with the same messages one at a time,
@@ -114,13 +113,14 @@ class _Arrival:
 
 
 def _next_run(uow: UnitOfWork, pending: list[_Item]) -> list[_Arrival]:
-    """The messages that can be stored together next: from the waiting ones up to the first that goes
-    alone (and of the first one's tenant), each that depends on no earlier waiting message.
+    """The messages that can be stored together next: the longest stretch of the waiting ones, from
+    the first, in which no message depends on another (shares an address, an external id or a
+    customer), all of one tenant, and none goes alone (a call event, an auto-reply, a merge). Empty
+    when the first goes alone.
 
-    A message depends on an earlier one when they share an address, an external id or a customer (the
-    one it is matched to, or one it merges). It then waits for a later run, and whatever depends on it
-    waits too, so messages that touch the same customer are stored in their order, and the others,
-    which cannot see one another, in any order. A message that merges customers waits to go alone."""
+    The stretch ends at the first message that depends on an earlier one rather than passing it by:
+    a message's effects reach beyond its customer (dispatch offers whatever waits, a merge changes
+    whose messages are whose), so the messages are stored in the order they came."""
     session = uow.session
     # Objects a message that went alone left in the session are written and forgotten: what follows
     # reads and writes with statements, which the objects would not see.
@@ -137,19 +137,12 @@ def _next_run(uow: UnitOfWork, pending: list[_Item]) -> list[_Arrival]:
     plans = plan_senders(session, tenant_id, [item.claims for item in window])
     run: list[_Arrival] = []
     taken = _Claimed()
-    waiting = _Claimed()
     for item, plan in zip(window, plans, strict=True):
-        customers = {plan.customer_id, *plan.match.merge} - {None}
-        if (
-            plan.match.merge
-            or len(run) >= MAX_RUN
-            or taken.overlaps(item, customers)
-            or waiting.overlaps(item, customers)
-        ):
-            waiting.add(item, customers)
-        else:
-            taken.add(item, customers)
-            run.append(_Arrival(item, plan, new_id(), new_id()))
+        customers = {plan.customer_id} - {None}
+        if plan.match.merge or len(run) >= MAX_RUN or taken.overlaps(item, customers):
+            break
+        taken.add(item, customers)
+        run.append(_Arrival(item, plan, new_id(), new_id()))
     return run
 
 
