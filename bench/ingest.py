@@ -362,7 +362,7 @@ def run_profile(url: str, n: int, group: int = 1) -> dict[str, Any]:
     report = io.StringIO()
     stats = pstats.Stats(profiler, stream=report).strip_dirs()
     stats.sort_stats("tottime").print_stats(30)
-    stats.sort_stats("cumulative").print_stats(45)
+    stats.sort_stats("cumulative").print_stats(80)
     progress(report.getvalue())
     total = sum(statements.values())
     return {

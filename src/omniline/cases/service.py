@@ -190,6 +190,7 @@ def _new_case_row(
         "resolved_at": None,
         "reopen_count": 0,
         "updated_at": now,
+        "routing": {},  # every column given: a callable default would run per row
     }
 
 

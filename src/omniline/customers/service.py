@@ -12,8 +12,9 @@ from omniline.conversations.models import Conversation
 from omniline.customers import repository
 from omniline.customers.identities import IdentityClaim
 from omniline.customers.matching import MatchPlan, plan_match
+from omniline.customers.merging import MergeRequest, merge_many
 from omniline.customers.models import Customer, CustomerMerge
-from omniline.kernel.errors import Conflict, InvalidInput, NotFound
+from omniline.kernel.errors import Conflict, NotFound
 from omniline.kernel.ids import new_id
 from omniline.messages.models import Message
 from omniline.security.audit import record_audit
@@ -40,24 +41,7 @@ def resolve_customer(
 ) -> ResolvedSender:
     """Find or create the customer behind `claims` (normalised, primary first); link and merge."""
     plan = plan_senders(session, tenant_id, [claims])[0]
-    if not plan.match.merge:
-        return store_senders(session, tenant_id, [(plan, name)], now=now)[0]
-    customer_id = plan.match.customer_id
-    assert customer_id is not None  # a merge has a survivor
-    if name and plan.nameless:
-        _fill_missing_name(session, customer_id, name)
-    for merged_id in plan.match.merge:
-        merge_customers(
-            session,
-            tenant_id=tenant_id,
-            survivor_id=customer_id,
-            merged_id=merged_id,
-            actor=actor,
-            reason="one message carried verified identities of both customers",
-            now=now,
-        )
-    identity_ids = _link_identities(session, tenant_id, customer_id, plan, now=now)
-    return ResolvedSender(customer_id, identity_ids[claims[0].key], False, plan.match.merge)
+    return store_senders(session, tenant_id, [(plan, name)], now=now, actor=actor)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,22 +79,25 @@ def plan_senders(
     return plans
 
 
+MESSAGE_MERGE_REASON = "one message carried verified identities of both customers"
+
+
 def store_senders(
     session: Session,
     tenant_id: uuid.UUID,
     senders: list[tuple[SenderPlan, str | None]],
     *,
     now: datetime,
+    actor: str,
 ) -> list[ResolvedSender]:
-    """Create the customers and link the identities that plans without a merge call for: one statement
-    per kind of row for all of them. Each plan's sender is another customer."""
+    """Carry out the plans: create customers, merge, link identities, one statement per kind of row
+    for all of them. The plans' customers must all differ (none found, merged or created twice)."""
     customers: list[dict[str, Any]] = []
     identities: list[dict[str, Any]] = []
     named: list[dict[str, Any]] = []
+    merges: list[MergeRequest] = []
     resolved = []
     for plan, name in senders:
-        if plan.match.merge:
-            raise ValueError("a merge is stored by resolve_customer, one at a time")
         customer_id = plan.match.customer_id
         if customer_id is None:
             customer_id = new_id()
@@ -123,30 +110,28 @@ def store_senders(
                     "updated_at": now,
                 }
             )
+        elif plan.match.merge:  # the merge fills a missing name, from the message first
+            merges.append(MergeRequest(customer_id, plan.match.merge, name if plan.nameless else None))
         elif name and plan.nameless:
             named.append({"customer_id": customer_id, "name": name})
         identity_ids = dict(plan.identity_ids)
         identities += _identity_rows(tenant_id, customer_id, plan, identity_ids, now=now)
         primary = identity_ids[plan.claims[0].key]
-        resolved.append(ResolvedSender(customer_id, primary, plan.match.customer_id is None, ()))
+        resolved.append(
+            ResolvedSender(customer_id, primary, plan.match.customer_id is None, plan.match.merge)
+        )
     connection = session.connection()
     if customers:
         connection.execute(repository.CUSTOMER_INSERT, customers)
+    if merges:
+        merge_many(
+            session, tenant_id=tenant_id, requests=merges, actor=actor, reason=MESSAGE_MERGE_REASON, now=now
+        )
     if identities:
         connection.execute(repository.IDENTITY_INSERT, identities)
     if named:
         connection.execute(repository.FILL_MISSING_NAME, named)
     return resolved
-
-
-def _link_identities(
-    session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID, plan: SenderPlan, *, now: datetime
-) -> dict[str, uuid.UUID]:
-    identity_ids = dict(plan.identity_ids)
-    rows = _identity_rows(tenant_id, customer_id, plan, identity_ids, now=now)
-    if rows:
-        session.connection().execute(repository.IDENTITY_INSERT, rows)
-    return identity_ids
 
 
 def _identity_rows(
@@ -196,63 +181,17 @@ def merge_customers(
     reason: str,
     now: datetime,
 ) -> CustomerMerge:
-    """Move everything of `merged_id` onto `survivor_id`, recording exactly what moved.
+    """Move everything of `merged_id` onto `survivor_id`, recording exactly what moved (see
+    customers/merging.py).
 
     Raises NotFound when either is not a customer of `tenant_id` (merges never cross tenants),
     InvalidInput when they are the same, Conflict when either is already merged away.
     """
-    if survivor_id == merged_id:
-        raise InvalidInput("a customer cannot be merged with itself")
-    survivor = get_customer(session, tenant_id, survivor_id)
-    merged = get_customer(session, tenant_id, merged_id)
-    for customer in (survivor, merged):
-        if customer.merged_into_id is not None:
-            raise Conflict(f"customer {customer.id} is already merged into {customer.merged_into_id}")
-    session.flush()
-    moved = repository.ids_owned_by(session, merged_id)
-    for table, ids in moved.items():
-        repository.reassign(session, table, ids, survivor_id)
-    redirected = list(session.scalars(select(Customer.id).where(Customer.merged_into_id == merged_id)))
-    if redirected:
-        session.execute(
-            update(Customer).where(Customer.id.in_(redirected)).values(merged_into_id=survivor_id),
-            execution_options={"synchronize_session": False},
-        )
-    merged.merged_into_id = survivor_id
-    if not survivor.name and merged.name:
-        survivor.name = merged.name
-    record = CustomerMerge(
-        id=new_id(),
-        tenant_id=tenant_id,
-        survivor_id=survivor_id,
-        merged_id=merged_id,
-        actor=actor,
-        reason=reason,
-        moved={table: [str(item) for item in ids] for table, ids in moved.items()}
-        | {"redirected": [str(item) for item in redirected]},
-        created_at=now,
+    request = MergeRequest(survivor_id, (merged_id,))
+    [[record_id]] = merge_many(
+        session, tenant_id=tenant_id, requests=[request], actor=actor, reason=reason, now=now
     )
-    session.add(record)
-    record_event(
-        session,
-        tenant_id=tenant_id,
-        customer_id=survivor_id,
-        type="customer.merged",
-        at=now,
-        actor=actor,
-        data={"merge_id": str(record.id), "merged_customer_id": str(merged_id), "reason": reason},
-    )
-    record_audit(
-        session,
-        tenant_id=tenant_id,
-        actor=actor,
-        action="customer.merged",
-        subject_type="customer",
-        subject_id=survivor_id,
-        data={"merge_id": str(record.id), "merged_customer_id": str(merged_id), "reason": reason},
-    )
-    session.flush()  # the merge is written before what follows it (statements that bypass the ORM)
-    return record
+    return session.get_one(CustomerMerge, record_id)
 
 
 def unmerge_customer(

@@ -12,8 +12,9 @@ and cases, the conversations, cases, messages and events to write, and routing
 
 Order: the messages are stored in the order they came; a run ends where a message depends on one
 already in it. Within a run, dispatch offers waiting work once, after all its messages are routed.
-Messages with more to decide take the one-at-a-time road (`ingest_message`) in their place: one that
-merges two customers, a call event or callback, an auto-reply (it may not open a case).
+Messages with more to decide take the one-at-a-time road (`ingest_message`) in their place: call
+events and callbacks, and auto-replies (they may not open a case). A message that merges
+customers stays in its run: the run's merges are made together (customers/merging.py).
 tests/flows/test_grouped_ingest_equivalence.py compares a batch with the same messages one at a time,
 table by table.
 """
@@ -40,6 +41,7 @@ from omniline.kernel.ids import new_id
 from omniline.messages.normalized import InboundMessage
 from omniline.messages.repository import MessageRow, insert_messages
 from omniline.pipeline.ingest import (
+    PIPELINE_ACTOR,
     IngestResult,
     announce,
     arrival_events,
@@ -115,8 +117,8 @@ class _Arrival:
 def _next_run(uow: UnitOfWork, pending: list[_Item]) -> list[_Arrival]:
     """The messages that can be stored together next: the longest stretch of the waiting ones, from
     the first, in which no message depends on another (shares an address, an external id or a
-    customer), all of one tenant, and none goes alone (a call event, an auto-reply, a merge). Empty
-    when the first goes alone.
+    customer, or a customer it merges), all of one tenant, and none goes alone (a call event, an
+    auto-reply). Empty when the first goes alone.
 
     The stretch ends at the first message that depends on an earlier one rather than passing it by:
     a message's effects reach beyond its customer (dispatch offers whatever waits, a merge changes
@@ -138,8 +140,8 @@ def _next_run(uow: UnitOfWork, pending: list[_Item]) -> list[_Arrival]:
     run: list[_Arrival] = []
     taken = _Claimed()
     for item, plan in zip(window, plans, strict=True):
-        customers = {plan.customer_id} - {None}
-        if plan.match.merge or len(run) >= MAX_RUN or taken.overlaps(item, customers):
+        customers = {plan.customer_id, *plan.match.merge} - {None}
+        if len(run) >= MAX_RUN or taken.overlaps(item, customers):
             break
         taken.add(item, customers)
         run.append(_Arrival(item, plan, new_id(), new_id()))
@@ -204,6 +206,7 @@ def _store_new(
         tenant_id,
         [(arrival.sender, arrival.item.inbound.sender_name) for arrival in arrivals],
         now=now,
+        actor=PIPELINE_ACTOR,
     )
     conversations = thread_messages(
         session,
