@@ -18,7 +18,7 @@ class Customer(IdMixin, Base):
     value: Mapped[float] = mapped_column(default=0.0)  # lifetime value, in the tenant's currency
     notes: Mapped[str | None] = mapped_column(Text)  # what agents should know about this customer
     # Set while this record is merged into another; cleared again by unmerge.
-    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id"))
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

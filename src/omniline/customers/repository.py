@@ -5,7 +5,18 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, Uuid, and_, bindparam, case, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    Uuid,
+    bindparam,
+    case,
+    insert,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from omniline.cases.models import Case
@@ -30,25 +41,34 @@ OWNED_TABLES: dict[
 }
 
 
+_KNOWN_COLUMNS = (
+    Identity.id,
+    Identity.kind,
+    Identity.address,
+    Customer.id,
+    Customer.created_at,
+    Customer.name,
+)
+
+
 @cache
 def _find_known_statement(kinds: tuple[str, ...]) -> Any:
     """Built once per set of identity kinds (a handful): for each kind, its addresses as one expanding
-    IN list, so every address is an equality lookup on the unique (tenant, kind, address) index and
-    one statement serves any number of messages."""
-    return (
-        select(Identity.id, Identity.kind, Identity.address, Customer.id, Customer.created_at, Customer.name)
-        .join(Customer, Customer.id == Identity.customer_id)
-        .where(
-            Identity.tenant_id == bindparam("tenant_id", type_=Uuid()),
-            or_(
-                *(
-                    and_(
-                        Identity.kind == kind,
-                        Identity.address.in_(bindparam(f"addresses_{index}", expanding=True, type_=String())),
-                    )
-                    for index, kind in enumerate(kinds)
-                )
-            ),
+    IN list, so one statement serves any number of messages. One SELECT per kind, joined by UNION ALL:
+    each is a lookup on the unique (tenant, kind, address) index, where SQLite would search an OR of
+    IN lists by the tenant alone."""
+    return union_all(
+        *(
+            select(
+                Identity.id, Identity.kind, Identity.address, Customer.id, Customer.created_at, Customer.name
+            )
+            .join(Customer, Customer.id == Identity.customer_id)
+            .where(
+                Identity.tenant_id == bindparam("tenant_id", type_=Uuid()),
+                Identity.kind == kind,
+                Identity.address.in_(bindparam(f"addresses_{index}", expanding=True, type_=String())),
+            )
+            for index, kind in enumerate(kinds)
         )
     )
 
