@@ -264,7 +264,8 @@ def _store_new(
             for event in arrival_events(arrival.item.channel, message, case)
         ],
     )
-    routed = _route(uow, arrivals, messages, cases, now=now)
+    new_customers = {sender.customer_id for sender in senders if sender.created}
+    routed = _route(uow, arrivals, messages, cases, new_customers, now=now)
     results = {}
     for arrival, message, conversation, case in zip(arrivals, messages, conversations, cases, strict=True):
         announce(
@@ -306,6 +307,7 @@ def _route(
     arrivals: list[_Arrival],
     messages: list[MessageRow],
     cases: list[AttachedCase | None],
+    new_customers: set[uuid.UUID],
     *,
     now: datetime,
 ) -> dict[uuid.UUID, object]:
@@ -317,4 +319,4 @@ def _route(
         if case is not None
     ]
     opened = {case.id: fresh_case(case.row) for case in cases if case is not None and case.row is not None}
-    return route_run(uow, contexts, uow.settings, now=now, opened=opened)
+    return route_run(uow, contexts, uow.settings, now=now, opened=opened, new_customers=new_customers)

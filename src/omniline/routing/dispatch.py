@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from omniline.agents.models import AgentProfile
@@ -21,13 +21,14 @@ from omniline.agents.presence import MISSED_OFFERS_REASON, change_presence, work
 from omniline.agents.repository import available_profiles, current_loads, load_of, lock_profile
 from omniline.agents.service import apply_presence, presence_of
 from omniline.cases.models import Case
+from omniline.db.base import table_of
 from omniline.db.unit_of_work import UnitOfWork
 from omniline.kernel.errors import InvalidInput, NotFound
 from omniline.kernel.events import DomainEvent
 from omniline.kernel.ids import new_id
 from omniline.routing.assignment import AgentPool, AgentState, QueueRules, WorkItem, plan_offers
-from omniline.routing.models import Offer, Queue, Task
-from omniline.routing.queues import queue_rules, rules_of
+from omniline.routing.models import Offer, Task
+from omniline.routing.queues import cached_queue_rules, queue_rules
 from omniline.routing.service import CLOSED_STATUSES, task_view
 from omniline.security.audit import record_audit
 from omniline.settings import Settings
@@ -460,8 +461,7 @@ def sync_case(session: Session, task: Task, **changes: Any) -> None:
 
 def queue_rules_named(session: Session, tenant_id: uuid.UUID, name: str) -> QueueRules:
     """The rules of one queue; a name that is not defined has none."""
-    queue = session.scalars(select(Queue).where(Queue.tenant_id == tenant_id, Queue.name == name)).first()
-    return rules_of(queue) if queue is not None else QueueRules(name=name)
+    return cached_queue_rules(session, tenant_id).get(name) or QueueRules(name=name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -476,14 +476,18 @@ def last_agents(session: Session, customer_ids: list[uuid.UUID]) -> dict[uuid.UU
     """Each customer's last agent, for those who ever had one (one statement for all of them)."""
     if not customer_ids:
         return {}
-    rows = session.execute(
-        select(Task.customer_id, Task.assigned_user_id, Task.assigned_at, Task.completed_at).where(
-            Task.customer_id.in_(customer_ids), Task.assigned_at.is_not(None)
-        )
-    )
+    rows = session.connection().execute(_ASSIGNED_WORK, {"customer_ids": customer_ids})
     newest: dict[uuid.UUID, tuple[datetime, LastAgent]] = {}
     for customer_id, user_id, assigned_at, completed_at in rows:
         seen = newest.get(customer_id)
         if assigned_at is not None and (seen is None or assigned_at > seen[0]):
             newest[customer_id] = (assigned_at, LastAgent(user_id, completed_at or assigned_at))
     return {customer_id: agent for customer_id, (_, agent) in newest.items()}
+
+
+_TASKS = table_of(Task)
+_ASSIGNED_WORK = select(
+    _TASKS.c.customer_id, _TASKS.c.assigned_user_id, _TASKS.c.assigned_at, _TASKS.c.completed_at
+).where(
+    _TASKS.c.customer_id.in_(bindparam("customer_ids", expanding=True)), _TASKS.c.assigned_at.is_not(None)
+)

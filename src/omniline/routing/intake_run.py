@@ -95,6 +95,9 @@ _INSERT_TASKS = insert(table_of(Task))
 _STANDINGS = select(Customer.id, Customer.tier, Customer.value).where(
     Customer.id.in_(bindparam("customer_ids", expanding=True))
 )
+_CUSTOMER_COLUMNS = table_of(Customer).c
+# What a customer is inserted with (the columns' defaults): the standing routing reads of a new one.
+NEW_CUSTOMER = CustomerStanding(_CUSTOMER_COLUMNS.tier.default.arg, _CUSTOMER_COLUMNS.value.default.arg)  # type: ignore[union-attr]
 _CONTACTS = (
     select(Case.customer_id, func.count(Case.id))
     .where(
@@ -112,10 +115,12 @@ def route_run(
     *,
     now: datetime,
     opened: dict[uuid.UUID, SimpleNamespace],
+    new_customers: set[uuid.UUID] | frozenset[uuid.UUID] = frozenset(),
 ) -> dict[uuid.UUID, Any]:
     """Route the run's messages (each on another case). `opened` holds the cases the run opened, as
-    `cases.views.fresh_case` describes them; routing fills in what it decides. Returns, per case
-    routing described, the case as it now stands (a Case, or the `opened` entry) for its view."""
+    `cases.views.fresh_case` describes them; routing fills in what it decides. `new_customers` were
+    created by the run: nothing about them is read, it is known. Returns, per case routing
+    described, the case as it now stands (a Case, or the `opened` entry) for its view."""
     session = uow.session
     states = _cases_and_work(session, [item.case_id for item in contexts if item.case_change != "opened"])
     topics = _Topics(session)
@@ -147,7 +152,7 @@ def route_run(
         connection.execute(POINT_WORK, points)
     routed: dict[uuid.UUID, Any] = {}
     if fresh:
-        routed |= _route_opened(uow, fresh, alone, opened, now=now)
+        routed |= _route_opened(uow, fresh, alone, opened, new_customers, now=now)
     for context in alone:
         case = route_inbound_safely(uow, context, settings, now=now)
         if case is not None:
@@ -239,6 +244,7 @@ def _route_opened(
     fresh: list[tuple[InboundContext, IntakePlan]],
     alone: list[InboundContext],
     opened: dict[uuid.UUID, SimpleNamespace],
+    new_customers: set[uuid.UUID] | frozenset[uuid.UUID],
     *,
     now: datetime,
 ) -> dict[uuid.UUID, Any]:
@@ -246,9 +252,8 @@ def _route_opened(
     `alone`. Nothing is written until every decision is made."""
     session = uow.session
     tenant_id = fresh[0][0].tenant_id
-    facts = _read_run_facts(
-        session, tenant_id, sorted({context.customer_id for context, _ in fresh}), now=now
-    )
+    customer_ids = {context.customer_id for context, _ in fresh}
+    facts = _read_run_facts(session, tenant_id, customer_ids, new_customers, now=now)
     writes = _Writes()
     routed: dict[uuid.UUID, Any] = {}
     for context, plan in fresh:
@@ -288,25 +293,28 @@ def _route_opened(
 
 
 def _read_run_facts(
-    session: Session, tenant_id: uuid.UUID, customer_ids: list[uuid.UUID], *, now: datetime
+    session: Session,
+    tenant_id: uuid.UUID,
+    customer_ids: set[uuid.UUID],
+    new_customers: set[uuid.UUID] | frozenset[uuid.UUID],
+    *,
+    now: datetime,
 ) -> _RunFacts:
+    """The policy, the calendar, and what is known of the customers: a customer the run created has
+    the standing every new customer gets, this one case in the window and no last agent."""
     policy = load_policy(session, tenant_id)
     hours = load_business_hours(session, tenant_id)
-    connection = session.connection()
-    standings = {
-        customer_id: CustomerStanding(tier, value)
-        for customer_id, tier, value in connection.execute(_STANDINGS, {"customer_ids": customer_ids})
-    }
-    since = now - timedelta(days=policy.repeat_window.days)
-    contacts = {
-        customer_id: int(count)
-        for customer_id, count in connection.execute(
-            _CONTACTS, {"customer_ids": customer_ids, "since": since}
-        )
-    }
-    return _RunFacts(
-        policy, hours, is_open(hours, now), standings, contacts, last_agents(session, customer_ids)
-    )
+    standings = dict.fromkeys(customer_ids & new_customers, NEW_CUSTOMER)
+    contacts = dict.fromkeys(customer_ids & new_customers, 1)
+    known = sorted(customer_ids - new_customers)
+    if known:
+        connection = session.connection()
+        for customer_id, tier, value in connection.execute(_STANDINGS, {"customer_ids": known}):
+            standings[customer_id] = CustomerStanding(tier, value)
+        since = now - timedelta(days=policy.repeat_window.days)
+        for customer_id, count in connection.execute(_CONTACTS, {"customer_ids": known, "since": since}):
+            contacts[customer_id] = int(count)
+    return _RunFacts(policy, hours, is_open(hours, now), standings, contacts, last_agents(session, known))
 
 
 @dataclass

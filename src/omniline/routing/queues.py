@@ -13,6 +13,7 @@ from omniline.agents.models import Team
 from omniline.agents.service import find_team
 from omniline.kernel.errors import Conflict, InvalidInput, NotFound
 from omniline.kernel.ids import new_id
+from omniline.kernel.ttl_cache import TtlCache
 from omniline.routing.assignment import QueueRules
 from omniline.routing.figures import live_rows, live_work_by, presence_counts
 from omniline.routing.models import Queue
@@ -46,6 +47,16 @@ def get_queue(session: Session, tenant_id: uuid.UUID, name: str) -> Queue:
 def queue_rules(session: Session, tenant_id: uuid.UUID) -> dict[str, QueueRules]:
     """Every queue of the tenant as the plain rules routing decides with."""
     return {queue.name: rules_of(queue) for queue in list_queues(session, tenant_id)}
+
+
+QUEUE_RULES_TTL_SECONDS = 5.0  # another process's queue change reaches this one within this time
+_cached_rules: TtlCache[uuid.UUID, dict[str, QueueRules]] = TtlCache(QUEUE_RULES_TTL_SECONDS)
+
+
+def cached_queue_rules(session: Session, tenant_id: uuid.UUID) -> dict[str, QueueRules]:
+    """`queue_rules`, read at most once per `QUEUE_RULES_TTL_SECONDS` (intake reads them for every
+    piece of work it queues); this process's own changes are seen at once."""
+    return _cached_rules.get(tenant_id, lambda _stale: queue_rules(session, tenant_id))
 
 
 def rules_of(queue: Queue) -> QueueRules:
@@ -85,6 +96,7 @@ def create_queue(
         setattr(queue, key, value)
     session.add(queue)
     _audit(session, actor, queue, "queue.created", values)
+    _cached_rules.forget(tenant_id)
     return queue
 
 
@@ -96,6 +108,7 @@ def update_queue(
     for key, value in values.items():
         setattr(queue, key, value)
     _audit(session, actor, queue, "queue.updated", values)
+    _cached_rules.forget(tenant_id)
     return queue
 
 
