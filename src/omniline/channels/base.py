@@ -98,6 +98,7 @@ class InboundBatch:
 
 class ChannelAdapter(Protocol):
     kind: str
+    parses_in_memory: bool  # see BaseAdapter
 
     def validate_config(self, config: dict[str, Any]) -> dict[str, Any]:
         """The config to store; raises InvalidInput with a clear message when it is unusable."""
@@ -130,6 +131,9 @@ class BaseAdapter:
     """Defaults for the optional parts of the contract."""
 
     kind = ""
+    # True when `parse_hook` only computes (no database, files or network): the hook then parses on the
+    # event loop, sparing a thread-pool round trip per request, once the channel is cached.
+    parses_in_memory = False
 
     def validate_config(self, config: dict[str, Any]) -> dict[str, Any]:
         return dict(config)

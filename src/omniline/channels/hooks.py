@@ -55,7 +55,9 @@ async def receive_hook(
         query=dict(request.query_params),
         body=await request.body(),
     )
-    parsed = await run_in_threadpool(parse_hook_request, container, parsed_id, hook)
+    parsed = parse_in_memory(container, parsed_id, hook)
+    if parsed is None:
+        parsed = await run_in_threadpool(parse_hook_request, container, parsed_id, hook)
     # The messages are stored by the group-commit writer; this request holds no thread meanwhile.
     results = await asyncio.wrap_future(store_parsed(container, parsed)) if parsed.has_work else []
     batch = parsed.batch
@@ -76,6 +78,18 @@ class ParsedHook:
     @property
     def has_work(self) -> bool:
         return bool(self.batch.messages or self.batch.delivery_updates)
+
+
+def parse_in_memory(container: Container, channel_id: uuid.UUID, hook: HookRequest) -> ParsedHook | None:
+    """`parse_hook_request` right here, when that cannot block: the channel is cached and its adapter
+    only computes. None otherwise (the caller parses in the thread pool)."""
+    channel = container.channel_cache.peek(channel_id)
+    if channel is None:
+        return None
+    adapter = container.channels.get(channel.kind)
+    if not adapter.parses_in_memory:
+        return None
+    return ParsedHook(channel, adapter, adapter.parse_hook(channel, hook, container.adapter_context))
 
 
 def parse_hook_request(container: Container, channel_id: uuid.UUID, hook: HookRequest) -> ParsedHook:

@@ -34,6 +34,12 @@ class TtlCache(Generic[K, V]):
             self._entries[key] = (now + self._ttl, value)
         return value
 
+    def peek(self, key: K) -> V | None:
+        """The entry while it is fresh, else None; never loads (for callers that must not block)."""
+        with self._lock:
+            entry = self._entries.get(key)
+        return entry[1] if entry is not None and entry[0] > time.monotonic() else None
+
     def forget(self, key: K) -> None:
         """Drop one entry (after this process committed a change to it)."""
         with self._lock:

@@ -50,6 +50,7 @@ class _InboundBody(BaseModel):
 
 class ApiChannelAdapter(BaseAdapter):
     kind = "api"
+    parses_in_memory = True  # a signature and a JSON body
 
     def validate_config(self, config: dict[str, Any]) -> dict[str, Any]:
         return webhook_config(config, kind="api")
