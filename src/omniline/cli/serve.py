@@ -5,6 +5,7 @@ import uvicorn
 
 from omniline.app import create_app
 from omniline.cli.common import cli_container
+from omniline.kernel.gc_tuning import settle_for_serving
 
 
 def serve(
@@ -19,8 +20,10 @@ def serve(
         )
         bind_host, bind_port = host or settings.host, port or settings.port
         typer.echo(f"omniline serving on http://{bind_host}:{bind_port} (API docs: /docs)")
+        app = create_app(container)
+        settle_for_serving()
         uvicorn.run(
-            create_app(container),
+            app,
             host=bind_host,
             port=bind_port,
             log_level=settings.log_level,

@@ -15,7 +15,9 @@ from omniline.web.sessions import require_csrf_header, session_of
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
+    """Async although it awaits nothing: FastAPI runs a plain function dependency in the thread pool,
+    a thread round trip on every request for an attribute read."""
     container: Container = request.app.state.container
     return container
 
