@@ -62,6 +62,7 @@ from omniline.channels.service import channel_info, create_channel
 from omniline.channels.signing import SIGNATURE_HEADER, sign_body
 from omniline.customers.identities import IdentityClaim
 from omniline.db.migrate import upgrade_database
+from omniline.kernel.gc_tuning import settle_for_serving
 from omniline.messages.normalized import InboundMessage
 from omniline.pipeline.ingest import ingest_message
 from omniline.pipeline.transaction import ingest_and_commit
@@ -279,6 +280,7 @@ def run_pipeline(url: str, n: int, workers: int = 1, group: int = 1) -> dict[str
     messages = [item.inbound(channel.id, sent_at) for item in Workload().items(warm + n)]
     try:
         _ingest_all(container, channel, messages[:warm], group)
+        settle_for_serving()  # the garbage collector as `omniline serve` runs it
         started, cpu_started = time.perf_counter(), time.process_time()
         if workers == 1:
             latencies = _ingest_all(container, channel, messages[warm:], group)
