@@ -40,6 +40,7 @@ from omniline.db.unit_of_work import UnitOfWork
 from omniline.kernel.ids import new_id
 from omniline.messages.normalized import InboundMessage
 from omniline.messages.repository import MessageRow, insert_messages
+from omniline.pipeline.address_locks import lock_addresses
 from omniline.pipeline.ingest import (
     PIPELINE_ACTOR,
     IngestResult,
@@ -91,6 +92,12 @@ def ingest_batch(
         _Item(index, channel, inbound, normalise_claims(inbound.identities, region=channel.phone_region))
         for index, (channel, inbound) in enumerate(items)
     ]
+    for tenant_id in {item.channel.tenant_id for item in pending}:
+        lock_addresses(
+            uow.session,
+            tenant_id,
+            (key for item in pending if item.channel.tenant_id == tenant_id for key in item.keys),
+        )
     results: dict[int, IngestResult] = {}
     while pending:
         run = _next_run(uow, pending)

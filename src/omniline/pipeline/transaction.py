@@ -2,8 +2,10 @@
 the web chat socket, the demo, the benchmarks).
 
 Two first messages of one new person can race on PostgreSQL: both insert the same identity and the
-loser's transaction fails on the unique index. It is run again (a few times, with a short pause so
-the winner can commit) and then finds the identity. If contention persists, the caller gets a 503.
+loser's transaction fails on the unique index (batches lock their addresses first, see
+pipeline/address_locks.py, but other writers of identities do not), or two transactions deadlock on
+rows of one customer. It is run again (a few times, with a short pause so the winner can commit) and
+then finds the identity. If contention persists, the caller gets a 503.
 """
 
 import random
@@ -11,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from omniline.channels.base import ChannelInfo
 from omniline.db.unit_of_work import UnitOfWork
@@ -45,7 +47,18 @@ def ingest_and_commit(
                     also(uow, results)
                 uow.commit()
                 return results
-            except IntegrityError:
+            except DBAPIError as error:
+                if not retryable(error):
+                    raise
                 uow.rollback()
         time.sleep(random.uniform(0.001, 0.005) * (attempt + 1))
     raise TemporarilyUnavailable("too many concurrent changes to the same customer; please retry")
+
+
+# PostgreSQL's deadlock and serialization failures: the transaction lost a race and may simply run again.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def retryable(error: DBAPIError) -> bool:
+    """A unique index refused a row another transaction just wrote, or the server broke a deadlock."""
+    return isinstance(error, IntegrityError) or getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
