@@ -156,3 +156,9 @@ def test_custom_reopen_window(reopen_window: timedelta, expected: CaseDecision) 
 def test_new_case_when_there_is_nothing_to_join() -> None:
     assert decide_case(None, [], now=NOW) == CaseDecision(None)
     assert CaseDecision(None).reopen is False
+
+
+@pytest.mark.parametrize("order", [(1, 2), (2, 1)])
+def test_of_two_open_cases_active_at_one_moment_the_later_one_is_joined(order: tuple[int, int]) -> None:
+    others = [case(n, "open", updated_ago=timedelta(minutes=5)) for n in order]
+    assert decide_case(None, others, now=NOW) == CaseDecision(uuid.UUID(int=2))

@@ -139,3 +139,14 @@ def test_unthreaded_message_skips_a_newer_threaded_conversation() -> None:
     ]
 
     assert choose_conversation(candidates, thread_key=None, now=NOW) == uuid.UUID(int=1)
+
+
+@pytest.mark.parametrize("order", [(1, 2), (2, 1)])
+def test_of_two_conversations_last_written_at_one_moment_the_later_one_continues(
+    order: tuple[int, int],
+) -> None:
+    # one group commit stores its messages at one `now`: the choice must not follow the rows' order
+    candidates = [conversation(n=n, ago=timedelta(minutes=5)) for n in order]
+    assert choose_conversation(candidates, thread_key=None, now=NOW) == uuid.UUID(int=2)
+    threaded = [conversation(n=n, ago=timedelta(minutes=5), thread_key="t-1") for n in order]
+    assert choose_conversation(threaded, thread_key="t-1", now=NOW) == uuid.UUID(int=2)

@@ -67,7 +67,8 @@ def decide_case(
         return CaseDecision(conversation_case.id)
     open_cases = [case for case in customer_open_cases if case.status in OPEN_STATUSES]
     if open_cases:
-        return CaseDecision(max(open_cases, key=lambda case: case.updated_at).id)
+        # the latest activity; on a tie (one `now` for a whole group), the later case (ids are time-ordered)
+        return CaseDecision(max(open_cases, key=lambda case: (case.updated_at, case.id)).id)
     if (
         conversation_case is not None
         and conversation_case.resolved_at is not None

@@ -35,7 +35,7 @@ def choose_conversation(
     if thread_key is not None:
         threaded = [item for item in candidates if item.thread_key == thread_key]
         if threaded:
-            return max(threaded, key=lambda item: item.last_message_at).id
+            return max(threaded, key=_recency).id
         return None
     live = [
         item
@@ -44,4 +44,11 @@ def choose_conversation(
     ]
     if not live:
         return None
-    return max(live, key=lambda item: item.last_message_at).id
+    return max(live, key=_recency).id
+
+
+def _recency(item: ConversationSummary) -> tuple[datetime, uuid.UUID]:
+    """The last message's time, then the id (time-ordered: the later conversation) when two had their
+    last messages at the same moment (one group commit stores its messages at one `now`): the choice
+    must not depend on the order the database returns rows in."""
+    return (item.last_message_at, item.id)
