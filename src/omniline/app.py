@@ -68,12 +68,12 @@ def create_app(container: Container | None = None, *, run_workers: bool = True) 
     app.state.container = container
     install_error_handlers(app)
     for router in (
+        hooks_router,  # first: providers call it most, and routes are matched in order
         health_router,
         auth_router,
         channels_router,
         channel_admin_router,
         users_router,
-        hooks_router,
         customers_router,
         outreach_router,
         message_files_router,
