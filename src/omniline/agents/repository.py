@@ -4,11 +4,12 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Uuid, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from omniline.accounts.models import User
 from omniline.agents.models import AgentProfile
+from omniline.db.base import table_of
 from omniline.routing.models import Offer, Task
 
 # A task counts against an agent's capacity from the moment it is offered to them until it is closed.
@@ -47,6 +48,14 @@ def load_of(session: Session, tenant_id: uuid.UUID, user_id: uuid.UUID) -> dict[
     """The work assigned to one agent, per channel kind: what presence follows (busy when it fills the
     capacity, idle when there is none). Pending offers count only for routing's capacity."""
     return current_loads(session, tenant_id, [user_id], statuses=("assigned",)).get(user_id, {})
+
+
+def anyone_available(session: Session, tenant_id: uuid.UUID) -> bool:
+    """Whether any active user of the tenant is available, by one light statement (no objects): most
+    dispatches after a message find nobody free, and then need not load and lock profiles."""
+    session.flush()  # a presence this unit of work just changed counts
+    query = _ANYONE_AVAILABLE
+    return session.connection().execute(query, {"tenant_id": tenant_id}).first() is not None
 
 
 def available_profiles(session: Session, tenant_id: uuid.UUID) -> list[AgentProfile]:
@@ -91,3 +100,17 @@ def agent_users(session: Session, tenant_id: uuid.UUID) -> list[User]:
         .order_by(User.email)
     )
     return list(session.scalars(query))
+
+
+_PROFILES = table_of(AgentProfile)
+_USERS = table_of(User)
+_ANYONE_AVAILABLE = (
+    select(_PROFILES.c.user_id)
+    .join(_USERS, _USERS.c.id == _PROFILES.c.user_id)
+    .where(
+        _PROFILES.c.tenant_id == bindparam("tenant_id", type_=Uuid()),
+        _PROFILES.c.presence == "available",
+        _USERS.c.is_active.is_(True),
+    )
+    .limit(1)
+)

@@ -22,6 +22,7 @@ table by table.
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from omniline.cases.service import AttachedCase, CaseRequest, attach_to_cases
 from omniline.cases.views import fresh_case
@@ -263,16 +264,13 @@ def _store_new(
         for arrival, sender, conversation, case in zip(arrivals, senders, conversations, cases, strict=True)
     ]
     insert_messages(session, messages)
-    insert_events(
-        session,
-        [
-            event
-            for arrival, message, case in zip(arrivals, messages, cases, strict=True)
-            for event in arrival_events(arrival.item.channel, message, case)
-        ],
-    )
+    events = [
+        event
+        for arrival, message, case in zip(arrivals, messages, cases, strict=True)
+        for event in arrival_events(arrival.item.channel, message, case)
+    ]
     new_customers = {sender.customer_id for sender in senders if sender.created}
-    routed = _route(uow, arrivals, messages, cases, new_customers, now=now)
+    routed = _route(uow, arrivals, messages, cases, new_customers, events, now=now)
     results = {}
     for arrival, message, conversation, case in zip(arrivals, messages, conversations, cases, strict=True):
         announce(
@@ -315,10 +313,13 @@ def _route(
     messages: list[MessageRow],
     cases: list[AttachedCase | None],
     new_customers: set[uuid.UUID],
+    events: list[dict[str, Any]],
     *,
     now: datetime,
 ) -> dict[uuid.UUID, object]:
+    """Route the run; the messages' timeline rows are written with routing's (one statement)."""
     if uow.settings is None:
+        insert_events(uow.session, events)
         return {}
     contexts = [
         inbound_context(arrival.item.channel, message, case)
@@ -326,4 +327,6 @@ def _route(
         if case is not None
     ]
     opened = {case.id: fresh_case(case.row) for case in cases if case is not None and case.row is not None}
-    return route_run(uow, contexts, uow.settings, now=now, opened=opened, new_customers=new_customers)
+    return route_run(
+        uow, contexts, uow.settings, now=now, opened=opened, new_customers=new_customers, events=events
+    )

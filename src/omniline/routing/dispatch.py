@@ -18,7 +18,13 @@ from sqlalchemy.orm import Session
 
 from omniline.agents.models import AgentProfile
 from omniline.agents.presence import MISSED_OFFERS_REASON, change_presence, work_ended
-from omniline.agents.repository import available_profiles, current_loads, load_of, lock_profile
+from omniline.agents.repository import (
+    anyone_available,
+    available_profiles,
+    current_loads,
+    load_of,
+    lock_profile,
+)
 from omniline.agents.service import apply_presence, presence_of
 from omniline.cases.models import Case
 from omniline.db.base import table_of
@@ -189,6 +195,8 @@ def dispatch(
     """Offer as much waiting work of the tenant as its available agents can take, best-ranked first.
     Work in bot queues waits for the bot; a callback waits until it is due."""
     session = uow.session
+    if not anyone_available(session, tenant_id):
+        return []
     profiles = available_profiles(session, tenant_id)
     if not profiles:
         return []

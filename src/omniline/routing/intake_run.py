@@ -116,11 +116,14 @@ def route_run(
     now: datetime,
     opened: dict[uuid.UUID, SimpleNamespace],
     new_customers: set[uuid.UUID] | frozenset[uuid.UUID] = frozenset(),
+    events: list[dict[str, Any]] | None = None,
 ) -> dict[uuid.UUID, Any]:
     """Route the run's messages (each on another case). `opened` holds the cases the run opened, as
     `cases.views.fresh_case` describes them; routing fills in what it decides. `new_customers` were
-    created by the run: nothing about them is read, it is known. Returns, per case routing
-    described, the case as it now stands (a Case, or the `opened` entry) for its view."""
+    created by the run: nothing about them is read, it is known. `events`: timeline rows the caller
+    has not written yet (the messages' own), written in one statement with routing's. Returns, per
+    case routing described, the case as it now stands (a Case, or the `opened` entry) for its view."""
+    pending_events = list(events or [])
     session = uow.session
     states = _cases_and_work(session, [item.case_id for item in contexts if item.case_change != "opened"])
     topics = _Topics(session)
@@ -152,7 +155,9 @@ def route_run(
         connection.execute(POINT_WORK, points)
     routed: dict[uuid.UUID, Any] = {}
     if fresh:
-        routed |= _route_opened(uow, fresh, alone, opened, new_customers, now=now)
+        routed |= _route_opened(uow, fresh, alone, opened, new_customers, pending_events, now=now)
+    elif pending_events:
+        insert_events(session, pending_events)
     for context in alone:
         case = route_inbound_safely(uow, context, settings, now=now)
         if case is not None:
@@ -245,16 +250,18 @@ def _route_opened(
     alone: list[InboundContext],
     opened: dict[uuid.UUID, SimpleNamespace],
     new_customers: set[uuid.UUID] | frozenset[uuid.UUID],
+    events: list[dict[str, Any]],
     *,
     now: datetime,
 ) -> dict[uuid.UUID, Any]:
     """Decide and record the routing of the cases the run opened; a case whose decision fails joins
-    `alone`. Nothing is written until every decision is made."""
+    `alone`. Nothing is written until every decision is made; then `events` and routing's own are
+    written together."""
     session = uow.session
     tenant_id = fresh[0][0].tenant_id
     customer_ids = {context.customer_id for context, _ in fresh}
     facts = _read_run_facts(session, tenant_id, customer_ids, new_customers, now=now)
-    writes = _Writes()
+    writes = _Writes(events=events)
     routed: dict[uuid.UUID, Any] = {}
     for context, plan in fresh:
         try:
