@@ -14,6 +14,7 @@ from omniline.bootstrap import Container, bootstrap
 from omniline.cases.api import router as cases_router
 from omniline.channels.admin_routes import router as channel_admin_router
 from omniline.channels.background import background_services
+from omniline.channels.hooks import HookFastPath
 from omniline.channels.hooks import router as hooks_router
 from omniline.channels.routes import router as channels_router
 from omniline.channels.walkin.routes import router as visits_router
@@ -64,6 +65,8 @@ def create_app(container: Container | None = None, *, run_workers: bool = True) 
         version=__version__,
         description="One customer, one timeline, every channel.",
         lifespan=lifespan,
+        # No OpenTelemetry here: without this FastAPI looks for its providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.container = container
     install_error_handlers(app)
@@ -99,6 +102,7 @@ def create_app(container: Container | None = None, *, run_workers: bool = True) 
     if container.settings.environment == "development":
         app.include_router(demo_receiver_router)
         app.include_router(demo_mailbox_router)
+    app.add_middleware(HookFastPath)  # added before the limit, so it runs inside it
     app.add_middleware(
         BodySizeLimit,
         max_bytes=container.settings.max_body_bytes,

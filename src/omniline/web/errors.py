@@ -21,15 +21,26 @@ def error_response(status: int, code: str, message: str, details: Any = None) ->
     return JSONResponse({"error": body}, status_code=status)
 
 
+def api_error_response(error: OmnilineError) -> JSONResponse:
+    """A domain error as the API answers it."""
+    response = error_response(error.status_code, error.code, error.message)
+    if isinstance(error, TooManyAttempts):
+        response.headers["Retry-After"] = str(error.retry_after_seconds)
+    return response
+
+
+def unexpected_error_response(error: Exception) -> JSONResponse:
+    """A bug: logged with its traceback, answered without one."""
+    log.exception("unhandled error", exc_info=error)
+    return error_response(500, "internal_error", "something went wrong on our side; it has been logged")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OmnilineError)
     async def _omniline_error(request: Request, error: OmnilineError) -> Response:
         if is_page_path(request.url.path):
             return page_error_response(request, error.status_code, error)
-        response = error_response(error.status_code, error.code, error.message)
-        if isinstance(error, TooManyAttempts):
-            response.headers["Retry-After"] = str(error.retry_after_seconds)
-        return response
+        return api_error_response(error)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, error: RequestValidationError) -> Response:
@@ -55,7 +66,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> Response:
-        log.exception("unhandled error", exc_info=error)
         if is_page_path(request.url.path):
+            log.exception("unhandled error", exc_info=error)
             return page_error_response(request, 500, None)
-        return error_response(500, "internal_error", "something went wrong on our side; it has been logged")
+        return unexpected_error_response(error)
