@@ -37,7 +37,8 @@ from omniline.taxonomy.classifier import Classification, classify_text
 from omniline.taxonomy.language import detect_language
 from omniline.taxonomy.models import Topic
 from omniline.taxonomy.signals import Signals, assess_signals
-from omniline.timeline.service import record_event
+from omniline.timeline.models import TimelineEvent
+from omniline.timeline.service import timeline_row
 
 log = logging.getLogger(__name__)
 
@@ -601,9 +602,14 @@ def _queue_work(
 def _record(
     session: Session, context: InboundContext, type: str, *, now: datetime, data: dict[str, Any]
 ) -> None:
+    session.add(TimelineEvent(**routing_event_row(context, type, now=now, data=data)))
+
+
+def routing_event_row(
+    context: InboundContext, type: str, *, now: datetime, data: dict[str, Any]
+) -> dict[str, Any]:
     """A routing step on the timeline, beside the message that caused it."""
-    record_event(
-        session,
+    return timeline_row(
         tenant_id=context.tenant_id,
         customer_id=context.customer_id,
         type=type,

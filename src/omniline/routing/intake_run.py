@@ -40,7 +40,6 @@ from omniline.routing.intake import (
     CASE_AND_WORK_OF_MANY,
     NOTE_CASE,
     POINT_WORK,
-    ROUTING_ACTOR,
     CaseState,
     CustomerStanding,
     InboundContext,
@@ -55,6 +54,7 @@ from omniline.routing.intake import (
     plan_intake,
     route_inbound_safely,
     routed_queue,
+    routing_event_row,
     routing_facts,
     work_destination,
 )
@@ -65,7 +65,7 @@ from omniline.routing.sla import CLOCK_KINDS, channel_class, sla_targets
 from omniline.routing.sla_service import clock_row, load_business_hours
 from omniline.settings import Settings
 from omniline.taxonomy.models import Topic
-from omniline.timeline.service import insert_events, timeline_row
+from omniline.timeline.service import insert_events
 
 log = logging.getLogger(__name__)
 
@@ -352,8 +352,11 @@ def _decide_opened(
     choice = plan.topic
     topic = choice.row if choice else None
     standing = facts.standings[context.customer_id]
-    event = _routing_event(context, now)
-    events = [event("case.classified", classified_data(choice.classification))] if choice else []
+    events = (
+        [routing_event_row(context, "case.classified", now=now, data=classified_data(choice.classification))]
+        if choice
+        else []
+    )
 
     klass = channel_class(context.channel_kind)
     targets = sla_targets(topic.sla if topic else None, klass, standing.tier)
@@ -374,7 +377,7 @@ def _decide_opened(
     )
     decision = decide(policy, routed_facts)
     details = decision_details(decision, topic, now=now)
-    events.append(event("case.routed", details))
+    events.append(routing_event_row(context, "case.routed", now=now, data=details))
     priority = max(0, decision.priority)
     queue = routed_queue(decision, None)
     where = work_destination(
@@ -418,22 +421,3 @@ def _decide_opened(
         "updated_at": utcnow(),  # as the ORM stamps a changed case
     }
     return _Decided(case_columns, clocks, events, task)
-
-
-def _routing_event(context: InboundContext, now: datetime) -> Any:
-    def event(type: str, data: dict[str, Any]) -> dict[str, Any]:
-        return timeline_row(
-            tenant_id=context.tenant_id,
-            customer_id=context.customer_id,
-            type=type,
-            at=now,
-            channel_id=context.channel_id,
-            channel_kind=context.channel_kind,
-            conversation_id=context.conversation_id,
-            case_id=context.case_id,
-            message_id=context.message_id,
-            actor=ROUTING_ACTOR,
-            data=data,
-        )
-
-    return event

@@ -124,22 +124,11 @@ def start_case_clocks(
     targets = sla_targets(topic.sla if topic else None, klass, customer_tier)
     hours = load_business_hours(session, tenant_id)
     clocks = [
-        _new_clock(tenant_id, case_id, kind, targets.for_kind(kind), klass, hours, now) for kind in kinds
+        SlaClock(**clock_row(tenant_id, case_id, kind, targets.for_kind(kind), klass, hours, now))
+        for kind in kinds
     ]
     session.add_all(clocks)
     return clocks
-
-
-def _new_clock(
-    tenant_id: uuid.UUID,
-    case_id: uuid.UUID,
-    kind: str,
-    target: int,
-    klass: ChannelClass,
-    hours: BusinessHours,
-    now: datetime,
-) -> SlaClock:
-    return SlaClock(**clock_row(tenant_id, case_id, kind, target, klass, hours, now))
 
 
 def clock_row(
@@ -249,7 +238,7 @@ def restart_resolution_clock(session: Session, *, case_id: uuid.UUID, now: datet
     klass = _case_channel_class(session, case_id)
     target = sla_targets(topic.sla if topic else None, klass, customer.tier if customer else None).resolution
     hours = load_business_hours(session, case.tenant_id)
-    clock = _new_clock(case.tenant_id, case_id, "resolution", target, klass, hours, now)
+    clock = SlaClock(**clock_row(case.tenant_id, case_id, "resolution", target, klass, hours, now))
     session.add(clock)
     session.flush()
     return clock
