@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session
 _LOCK = select(func.pg_advisory_xact_lock(func.unnest(bindparam("keys", type_=ARRAY(BigInteger)))))
 
 
-def lock_addresses(session: Session, tenant_id: uuid.UUID, addresses: Iterable[str]) -> None:
-    """Wait for, and hold until the transaction ends, the locks of `addresses` ("KIND:ADDRESS")."""
+def lock_addresses(session: Session, addresses: Iterable[tuple[uuid.UUID, str]]) -> None:
+    """Wait for, and hold until the transaction ends, the locks of `addresses`: (tenant, "KIND:ADDRESS")
+    pairs, all in one statement (several statements would not take them in one global order)."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         return
-    keys = sorted({address_key(tenant_id, address) for address in addresses})
+    keys = sorted({address_key(tenant_id, address) for tenant_id, address in addresses})
     if keys:
         connection.execute(_LOCK, {"keys": keys}).all()
 

@@ -93,12 +93,7 @@ def ingest_batch(
         _Item(index, channel, inbound, normalise_claims(inbound.identities, region=channel.phone_region))
         for index, (channel, inbound) in enumerate(items)
     ]
-    for tenant_id in {item.channel.tenant_id for item in pending}:
-        lock_addresses(
-            uow.session,
-            tenant_id,
-            (key for item in pending if item.channel.tenant_id == tenant_id for key in item.keys),
-        )
+    lock_addresses(uow.session, ((item.channel.tenant_id, key) for item in pending for key in item.keys))
     results: dict[int, IngestResult] = {}
     while pending:
         run = _next_run(uow, pending)
