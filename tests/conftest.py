@@ -6,6 +6,7 @@ from empty tables and really commits, so tests see exactly what the application 
 """
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from omniline.accounts import passwords
 from omniline.app import create_app
@@ -71,20 +73,32 @@ def container(settings: Settings) -> Iterator[Container]:
     try:
         yield container
     finally:
-        empty_all_tables(container)
-        container.close()
+        try:
+            empty_all_tables(container)
+        finally:
+            container.close()
 
 
 def empty_all_tables(container: Container) -> None:
     tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
-    with container.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
-            # Case numbers come from a sequence there (migration 0003): each test starts at C-1 again.
-            connection.execute(text("ALTER SEQUENCE case_number_seq RESTART WITH 1"))
-        else:
-            for name in tables:
-                connection.execute(text(f"DELETE FROM {name}"))
+    for attempt in range(5):
+        try:
+            with container.engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+                    # Case numbers come from a sequence there (migration 0003): each test starts at C-1.
+                    connection.execute(text("ALTER SEQUENCE case_number_seq RESTART WITH 1"))
+                else:
+                    for name in tables:
+                        connection.execute(text(f"DELETE FROM {name}"))
+            return
+        except OperationalError as error:
+            # A server process of the browser tests shares the database, and its background jobs keep
+            # running transactions: TRUNCATE, which locks table after table, can deadlock with one of
+            # them, and PostgreSQL then breaks the deadlock by failing one side.
+            if "deadlock" not in str(error.orig).lower() or attempt == 4:
+                raise
+            time.sleep(0.05 * (attempt + 1))
 
 
 @pytest.fixture
