@@ -54,8 +54,7 @@ def anyone_available(session: Session, tenant_id: uuid.UUID) -> bool:
     """Whether any active user of the tenant is available, by one light statement (no objects): most
     dispatches after a message find nobody free, and then need not load and lock profiles."""
     session.flush()  # a presence this unit of work just changed counts
-    query = _ANYONE_AVAILABLE
-    return session.connection().execute(query, {"tenant_id": tenant_id}).first() is not None
+    return session.connection().execute(_ANYONE_AVAILABLE, {"tenant_id": tenant_id}).first() is not None
 
 
 def available_profiles(session: Session, tenant_id: uuid.UUID) -> list[AgentProfile]:

@@ -118,29 +118,25 @@ def attach_to_cases(
         for found in session.connection().execute(_CANDIDATES, params):
             rows[found[5]].append(found)
     decisions = [_decide_case(request, rows.get(request.customer_id, []), now=now) for request in requests]
-    numbers = iter(
-        allocate_case_numbers(session, tenant_id, sum(1 for item in decisions if item and item.opens))
-    )
+    numbers = iter(allocate_case_numbers(session, tenant_id, decisions.count(_OPENS)))
     opened: list[dict[str, Any]] = []
     reopened: list[dict[str, Any]] = []
     touched: list[dict[str, Any]] = []
     attached: list[AttachedCase | None] = []
     for request, decision in zip(requests, decisions, strict=True):
-        if decision is None:
-            attached.append(None)
-        elif decision.opens:
+        if isinstance(decision, str):  # _OPENS
             row = _new_case_row(new_id(), next(numbers), tenant_id, request, now=now)
             opened.append(row)
             attached.append(AttachedCase(row["id"], row["number"], "opened", row))
-        else:
-            if decision.reopen:
-                reopened.append({"case_id": decision.case.id, "now": now})
-            elif decision.case.id != request.conversation_case_id:
-                # The conversation moves to another of the customer's open cases: mark that case as the
-                # one active now (decide_case prefers the most recently updated). A message on the
-                # conversation's own case changes nothing about the case; its activity is on the timeline.
-                touched.append({"case_id": decision.case.id, "now": now})
-            attached.append(decision.case)
+            continue
+        if decision is not None and decision.change == "reopened":
+            reopened.append({"case_id": decision.id, "now": now})
+        elif decision is not None and decision.id != request.conversation_case_id:
+            # The conversation moves to another of the customer's open cases: mark that case as the
+            # one active now (decide_case prefers the most recently updated). A message on the
+            # conversation's own case changes nothing about the case; its activity is on the timeline.
+            touched.append({"case_id": decision.id, "now": now})
+        attached.append(decision)
     connection = session.connection()
     for statement, params_list in ((_INSERT, opened), (_REOPEN, reopened), (_TOUCH, touched)):
         if params_list:
@@ -148,17 +144,11 @@ def attach_to_cases(
     return attached
 
 
-@dataclass(frozen=True, slots=True)
-class _CaseChoice:
-    case: AttachedCase  # the case joined (a placeholder when `opens`)
-    opens: bool = False
-    reopen: bool = False
+_OPENS = "opens"  # what `_decide_case` answers when the message opens a new case
 
 
-_OPENS = _CaseChoice(AttachedCase(uuid.UUID(int=0), 0, "opened"), opens=True)
-
-
-def _decide_case(request: CaseRequest, rows: list[Any], *, now: datetime) -> _CaseChoice | None:
+def _decide_case(request: CaseRequest, rows: list[Any], *, now: datetime) -> AttachedCase | str | None:
+    """The case joined or reopened, `_OPENS`, or None (a message that may not open finds none open)."""
     summaries = {row[0]: CaseSummary(row[0], row[1], row[2], row[3]) for row in rows}
     numbers = {row[0]: row[4] for row in rows}
     case_id = request.conversation_case_id
@@ -171,8 +161,8 @@ def _decide_case(request: CaseRequest, rows: list[Any], *, now: datetime) -> _Ca
         return _OPENS
     if decision.reopen:
         next_status(summaries[decision.case_id].status, "reopen")  # Conflict if the lifecycle forbids it
-        return _CaseChoice(AttachedCase(decision.case_id, numbers[decision.case_id], "reopened"), reopen=True)
-    return _CaseChoice(AttachedCase(decision.case_id, numbers[decision.case_id], None))
+        return AttachedCase(decision.case_id, numbers[decision.case_id], "reopened")
+    return AttachedCase(decision.case_id, numbers[decision.case_id], None)
 
 
 def _new_case_row(

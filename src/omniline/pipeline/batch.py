@@ -133,7 +133,7 @@ def _next_run(uow: UnitOfWork, pending: list[_Item]) -> list[_Arrival]:
     session.expire_all()
     tenant_id = pending[0].channel.tenant_id
     window: list[_Item] = []
-    for item in pending:
+    for item in pending[:MAX_RUN]:  # a run takes at most MAX_RUN: plan no more than that
         if item.alone or item.channel.tenant_id != tenant_id:
             break
         window.append(item)
@@ -144,7 +144,7 @@ def _next_run(uow: UnitOfWork, pending: list[_Item]) -> list[_Arrival]:
     taken = _Claimed()
     for item, plan in zip(window, plans, strict=True):
         customers = {plan.customer_id, *plan.match.merge} - {None}
-        if len(run) >= MAX_RUN or taken.overlaps(item, customers):
+        if taken.overlaps(item, customers):
             break
         taken.add(item, customers)
         run.append(_Arrival(item, plan, new_id(), new_id()))

@@ -321,23 +321,31 @@ def noted_case(
 def _note_case(
     session: Session, case_id: uuid.UUID, state: CaseState, language: str | None, signals: Signals
 ) -> None:
-    noted = noted_case(state, language, signals)
-    if noted == (state.language, state.sentiment, state.urgency):
+    note = case_note(case_id, state, language, signals)
+    if note is None:
         return
     case = _loaded(session, Case, case_id)
     if isinstance(case, Case):
-        case.language, case.sentiment, case.urgency = noted
+        case.language, case.sentiment, case.urgency = note["language"], note["sentiment"], note["urgency"]
         return
-    session.connection().execute(
-        NOTE_CASE,
-        {
-            "case_id": case_id,
-            "language": noted[0],
-            "sentiment": noted[1],
-            "urgency": noted[2],
-            "now": utcnow(),
-        },
-    )
+    session.connection().execute(NOTE_CASE, note)
+
+
+def case_note(
+    case_id: uuid.UUID, state: CaseState, language: str | None, signals: Signals
+) -> dict[str, Any] | None:
+    """`NOTE_CASE`'s parameters when this message changes the case's language, sentiment or urgency,
+    else None."""
+    noted = noted_case(state, language, signals)
+    if noted == (state.language, state.sentiment, state.urgency):
+        return None
+    return {
+        "case_id": case_id,
+        "language": noted[0],
+        "sentiment": noted[1],
+        "urgency": noted[2],
+        "now": utcnow(),
+    }
 
 
 def _classify(
@@ -508,11 +516,14 @@ def _record_decision(
     case.priority = max(case.priority, decision.priority)
     case.queue = routed_queue(decision, case.queue)
     _record(uow.session, context, "case.routed", now=now, data=details)
-    uow.emit(
-        DomainEvent(
-            "case.routed", context.tenant_id, {"case_id": str(case.id), "number": case.number, **details}
-        )
-    )
+    uow.emit(routed_announcement(context.tenant_id, case.id, case.number, details))
+
+
+def routed_announcement(
+    tenant_id: uuid.UUID, case_id: uuid.UUID, number: int, details: dict[str, Any]
+) -> DomainEvent:
+    """`case.routed` for the agents' feed."""
+    return DomainEvent("case.routed", tenant_id, {"case_id": str(case_id), "number": number, **details})
 
 
 @dataclass(frozen=True, slots=True)
@@ -634,18 +645,21 @@ def follows_the_customer(work: WorkState, context: InboundContext) -> bool:
 
 
 def _point_work_at(session: Session, task_id: uuid.UUID, context: InboundContext) -> None:
+    pointer = work_pointer(task_id, context)
     task = _loaded(session, Task, task_id)
     if isinstance(task, Task):
         task.conversation_id = context.conversation_id
         task.message_id = context.message_id
         task.channel_kind = context.channel_kind
         return
-    session.connection().execute(
-        POINT_WORK,
-        {
-            "task_id": task_id,
-            "conversation_id": context.conversation_id,
-            "message_id": context.message_id,
-            "channel_kind": context.channel_kind,
-        },
-    )
+    session.connection().execute(POINT_WORK, pointer)
+
+
+def work_pointer(task_id: uuid.UUID, context: InboundContext) -> dict[str, Any]:
+    """`POINT_WORK`'s parameters: the task follows the customer to this message's conversation."""
+    return {
+        "task_id": task_id,
+        "conversation_id": context.conversation_id,
+        "message_id": context.message_id,
+        "channel_kind": context.channel_kind,
+    }

@@ -47,16 +47,19 @@ from omniline.routing.intake import (
     RoutedCase,
     WorkState,
     active_topic,
+    case_note,
     classified_data,
     decision_details,
     follows_the_customer,
     noted_case,
     plan_intake,
     route_inbound_safely,
+    routed_announcement,
     routed_queue,
     routing_event_row,
     routing_facts,
     work_destination,
+    work_pointer,
 )
 from omniline.routing.models import SlaClock, Task
 from omniline.routing.policy import Policy, decide
@@ -115,15 +118,14 @@ def route_run(
     *,
     now: datetime,
     opened: dict[uuid.UUID, SimpleNamespace],
-    new_customers: set[uuid.UUID] | frozenset[uuid.UUID] = frozenset(),
-    events: list[dict[str, Any]] | None = None,
+    new_customers: set[uuid.UUID] | frozenset[uuid.UUID],
+    events: list[dict[str, Any]],
 ) -> dict[uuid.UUID, Any]:
     """Route the run's messages (each on another case). `opened` holds the cases the run opened, as
     `cases.views.fresh_case` describes them; routing fills in what it decides. `new_customers` were
     created by the run: nothing about them is read, it is known. `events`: timeline rows the caller
     has not written yet (the messages' own), written in one statement with routing's. Returns, per
     case routing described, the case as it now stands (a Case, or the `opened` entry) for its view."""
-    pending_events = list(events or [])
     session = uow.session
     states = _cases_and_work(session, [item.case_id for item in contexts if item.case_change != "opened"])
     topics = _Topics(session)
@@ -141,9 +143,11 @@ def route_run(
             alone.append(context)
             continue
         if not plan.decides:
-            notes += _note(context, plan)
+            note = case_note(context.case_id, plan.state, plan.language, plan.signals)
+            if note is not None:
+                notes.append(note)
             if work is not None and follows_the_customer(work, context):
-                points.append(_point(work, context))
+                points.append(work_pointer(work.id, context))
         elif context.case_change == "opened" and context.event is None and context.case_id in opened:
             fresh.append((context, plan))
         else:
@@ -155,9 +159,9 @@ def route_run(
         connection.execute(POINT_WORK, points)
     routed: dict[uuid.UUID, Any] = {}
     if fresh:
-        routed |= _route_opened(uow, fresh, alone, opened, new_customers, pending_events, now=now)
-    elif pending_events:
-        insert_events(session, pending_events)
+        routed |= _route_opened(uow, fresh, alone, opened, new_customers, events, now=now)
+    elif events:
+        insert_events(session, events)
     for context in alone:
         case = route_inbound_safely(uow, context, settings, now=now)
         if case is not None:
@@ -175,37 +179,11 @@ def _cases_and_work(
     for row in session.connection().execute(CASE_AND_WORK_OF_MANY, {"case_ids": case_ids}):
         case_id, created_at = row[11], row[12]
         seen = found.get(case_id)
-        if seen is not None and (created_at is None or (seen[2] is not None and seen[2] >= created_at)):
-            continue
-        work = WorkState(*row[7:11]) if row[7] is not None else None
-        found[case_id] = (CaseState(*row[:7]), work, created_at)
+        newer = seen is None or (created_at is not None and (seen[2] is None or created_at > seen[2]))
+        if newer:  # the newest task, as CASE_AND_WORK's ORDER BY … LIMIT 1 picks it for one case
+            work = WorkState(*row[7:11]) if row[7] is not None else None
+            found[case_id] = (CaseState(*row[:7]), work, created_at)
     return {case_id: (state, work) for case_id, (state, work, _) in found.items()}
-
-
-def _note(context: InboundContext, plan: IntakePlan) -> list[dict[str, Any]]:
-    """The case's language, sentiment and urgency, when this message changes them."""
-    state = plan.state
-    noted = noted_case(state, plan.language, plan.signals)
-    if noted == (state.language, state.sentiment, state.urgency):
-        return []
-    return [
-        {
-            "case_id": context.case_id,
-            "language": noted[0],
-            "sentiment": noted[1],
-            "urgency": noted[2],
-            "now": utcnow(),
-        }
-    ]
-
-
-def _point(work: WorkState, context: InboundContext) -> dict[str, Any]:
-    return {
-        "task_id": work.id,
-        "conversation_id": context.conversation_id,
-        "message_id": context.message_id,
-        "channel_kind": context.channel_kind,
-    }
 
 
 class _Topics:
@@ -261,7 +239,7 @@ def _route_opened(
     tenant_id = fresh[0][0].tenant_id
     customer_ids = {context.customer_id for context, _ in fresh}
     facts = _read_run_facts(session, tenant_id, customer_ids, new_customers, now=now)
-    writes = _Writes(events=events)
+    writes = _Writes(events=list(events))
     routed: dict[uuid.UUID, Any] = {}
     for context, plan in fresh:
         try:
@@ -277,11 +255,7 @@ def _route_opened(
         vars(case).update(decided.case_columns)
         routed[context.case_id] = case
         writes.announced.append(
-            DomainEvent(
-                "case.routed",
-                tenant_id,
-                {"case_id": str(case.id), "number": case.number, **decided.case_columns["routing"]},
-            )
+            routed_announcement(tenant_id, case.id, case.number, decided.case_columns["routing"])
         )
     connection = session.connection()
     if writes.cases:
@@ -334,10 +308,8 @@ class _Decided:
     task: dict[str, Any]
 
     def add_to(self, writes: _Writes) -> None:
-        writes.cases.append(
-            {"case_id": self.case_columns["id"], "updated_at": self.case_columns["updated_at"]}
-            | {key: value for key, value in self.case_columns.items() if key not in ("id", "updated_at")}
-        )
+        columns = self.case_columns
+        writes.cases.append({"case_id": columns["id"]} | {k: v for k, v in columns.items() if k != "id"})
         writes.clocks += self.clocks
         writes.events += self.events
         writes.tasks.append(self.task)
