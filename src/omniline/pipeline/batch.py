@@ -10,9 +10,9 @@ and cases, the conversations, cases, messages and events to write, and routing
 (routing/intake_run.py). The decisions are made by the same pure functions as one at a time
 (`plan_match`, `choose_conversation`, `decide_case`, the routing policy).
 
-Order: the messages are stored in the order they came; a run ends where a message depends on one
-already in it. Within a run, dispatch offers waiting work once, after all its messages are routed.
-Messages with more to decide take the one-at-a-time road (`ingest_message`) in their place: call
+Order: each person's messages are stored in the order they came; a message that depends on one
+already in the run (or on one that waits) waits for the next run. Within a run, dispatch offers
+waiting work once, after all its messages are routed. Messages with more to decide take the one-at-a-time road (`ingest_message`) in their place: call
 events and callbacks, and auto-replies (they may not open a case). A message that merges
 customers stays in its run: the run's merges are made together (customers/merging.py).
 tests/flows/test_grouped_ingest_equivalence.py compares a batch with the same messages one at a time,
@@ -118,14 +118,16 @@ class _Arrival:
 
 
 def _next_run(uow: UnitOfWork, pending: list[_Item]) -> list[_Arrival]:
-    """The messages that can be stored together next: the longest stretch of the waiting ones, from
-    the first, in which no message depends on another (shares an address, an external id or a
-    customer, or a customer it merges), all of one tenant, and none goes alone (a call event, an
-    auto-reply). Empty when the first goes alone.
+    """The messages that can be stored together next: of the waiting ones, from the first, all of one
+    tenant and up to the first that goes alone (a call event, an auto-reply), those that depend on no
+    earlier one (share an address, an external id or a customer, or a customer it merges). Empty when
+    the first goes alone.
 
-    The stretch ends at the first message that depends on an earlier one rather than passing it by:
-    a message's effects reach beyond its customer (dispatch offers whatever waits, a merge changes
-    whose messages are whose), so the messages are stored in the order they came."""
+    A message that depends on an earlier one waits for a later run, and so does every message after
+    it that depends on it: each person's messages are stored in the order they came. Independent
+    messages of one group arrived together (concurrent requests), so which of them is stored first
+    means nothing; passing a waiting message by keeps runs long, and a run's statements serve all its
+    messages."""
     session = uow.session
     # Objects a message that went alone left in the session are written and forgotten: what follows
     # reads and writes with statements, which the objects would not see.
@@ -141,11 +143,12 @@ def _next_run(uow: UnitOfWork, pending: list[_Item]) -> list[_Arrival]:
         return []
     plans = plan_senders(session, tenant_id, [item.claims for item in window])
     run: list[_Arrival] = []
-    taken = _Claimed()
+    taken, waiting = _Claimed(), _Claimed()
     for item, plan in zip(window, plans, strict=True):
         customers = {plan.customer_id, *plan.match.merge} - {None}
-        if taken.overlaps(item, customers):
-            break
+        if taken.overlaps(item, customers) or waiting.overlaps(item, customers):
+            waiting.add(item, customers)  # it waits for a later run, and so does whatever depends on it
+            continue
         taken.add(item, customers)
         run.append(_Arrival(item, plan, new_id(), new_id()))
     return run
