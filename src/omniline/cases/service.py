@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Uuid, bindparam, func, insert, or_, select, update
+from sqlalchemy import Integer, Uuid, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from omniline.accounts.models import Tenant
 from omniline.cases.lifecycle import OPEN_STATUSES, CaseSummary, decide_case, next_status
 from omniline.cases.models import Case
 from omniline.db.base import UTCDateTime, table_of
+from omniline.db.bulk import RowsInsert, RowsUpdate
 from omniline.db.unit_of_work import UnitOfWork
 from omniline.kernel.errors import NotFound
 from omniline.kernel.ids import new_id
@@ -53,21 +54,22 @@ _CANDIDATES = select(
         _TABLE.c.id.in_(bindparam("conversation_case_ids", expanding=True)),
     ),
 )
-_INSERT = insert(_TABLE)
-_TOUCH = (
-    update(_TABLE)
-    .where(_TABLE.c.id == bindparam("case_id", type_=Uuid()))
-    .values(updated_at=bindparam("now", type_=UTCDateTime()))
+_INSERT = RowsInsert(_TABLE)
+_TOUCH = RowsUpdate(
+    lambda p: update(_TABLE).where(_TABLE.c.id == p.case_id).values(updated_at=p.now),
+    key="case_id",
+    case_id=Uuid(),
+    now=UTCDateTime(),
 )
-_REOPEN = (
-    update(_TABLE)
-    .where(_TABLE.c.id == bindparam("case_id", type_=Uuid()))
-    .values(
-        status="open",
-        resolved_at=None,
-        reopen_count=_TABLE.c.reopen_count + 1,
-        updated_at=bindparam("now", type_=UTCDateTime()),
-    )
+_REOPEN = RowsUpdate(
+    lambda p: (
+        update(_TABLE)
+        .where(_TABLE.c.id == p.case_id)
+        .values(status="open", resolved_at=None, reopen_count=_TABLE.c.reopen_count + 1, updated_at=p.now)
+    ),
+    key="case_id",
+    case_id=Uuid(),
+    now=UTCDateTime(),
 )
 
 
@@ -138,9 +140,9 @@ def attach_to_cases(
             touched.append({"case_id": decision.id, "now": now})
         attached.append(decision)
     connection = session.connection()
-    for statement, params_list in ((_INSERT, opened), (_REOPEN, reopened), (_TOUCH, touched)):
-        if params_list:
-            connection.execute(statement, params_list)
+    _INSERT.execute(connection, opened)
+    _REOPEN.execute(connection, reopened)
+    _TOUCH.execute(connection, touched)
     return attached
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Uuid, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Uuid, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from omniline.conversations.message_threading import (
@@ -16,6 +16,7 @@ from omniline.conversations.message_threading import (
 )
 from omniline.conversations.models import Conversation
 from omniline.db.base import UTCDateTime, table_of
+from omniline.db.bulk import RowsInsert, RowsUpdate
 from omniline.kernel.errors import NotFound
 from omniline.kernel.ids import new_id
 
@@ -40,16 +41,18 @@ _COLUMNS = (
     Conversation.case_id,
 )
 _TABLE = table_of(Conversation)
-_INSERT = insert(_TABLE)
-_CONTINUE = (
-    update(_TABLE)
-    .where(_TABLE.c.id == bindparam("conversation_id", type_=Uuid()))
-    .values(
-        last_message_at=bindparam("now", type_=UTCDateTime()),
-        status="open",
-        identity_id=bindparam("identity_id", type_=Uuid()),
-        case_id=bindparam("case_id", type_=Uuid()),
-    )
+_INSERT = RowsInsert(_TABLE)
+_CONTINUE = RowsUpdate(
+    lambda p: (
+        update(_TABLE)
+        .where(_TABLE.c.id == p.conversation_id)
+        .values(last_message_at=p.now, status="open", identity_id=p.identity_id, case_id=p.case_id)
+    ),
+    key="conversation_id",
+    conversation_id=Uuid(),
+    now=UTCDateTime(),
+    identity_id=Uuid(),
+    case_id=Uuid(),
 )
 
 
@@ -187,10 +190,8 @@ def store_conversations(session: Session, writes: list[ConversationWrite], *, no
         if not write.conversation.is_new
     ]
     connection = session.connection()
-    if inserts:
-        connection.execute(_INSERT, inserts)
-    if updates:
-        connection.execute(_CONTINUE, updates)
+    _INSERT.execute(connection, inserts)
+    _CONTINUE.execute(connection, updates)
 
 
 def get_conversation(session: Session, tenant_id: uuid.UUID, conversation_id: uuid.UUID) -> Conversation:

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Uuid, bindparam, insert, select, update
+from sqlalchemy import Uuid, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from omniline.customers.models import Customer, CustomerMerge
 from omniline.customers.repository import OWNED_TABLES
-from omniline.db.base import table_of
+from omniline.db.base import UTCDateTime, table_of
+from omniline.db.bulk import RowsInsert, RowsUpdate
 from omniline.kernel.clock import utcnow
 from omniline.kernel.errors import Conflict, InvalidInput, NotFound
 from omniline.kernel.ids import new_id
@@ -46,17 +47,27 @@ _INVOLVED = select(
 _REDIRECTED = select(_CUSTOMERS.c.id, _CUSTOMERS.c.merged_into_id).where(
     _CUSTOMERS.c.merged_into_id.in_(bindparam("ids", expanding=True))
 )
-_POINT = (
-    update(_CUSTOMERS)
-    .where(_CUSTOMERS.c.id == bindparam("customer_id", type_=Uuid()))
-    .values(merged_into_id=bindparam("into", type_=Uuid()), updated_at=bindparam("now"))
+_POINT = RowsUpdate(
+    lambda p: (
+        update(_CUSTOMERS)
+        .where(_CUSTOMERS.c.id == p.customer_id)
+        .values(merged_into_id=p.into, updated_at=p.now)
+    ),
+    key="customer_id",
+    customer_id=Uuid(),
+    into=Uuid(),
+    now=UTCDateTime(),
 )
-_RENAME = (
-    update(_CUSTOMERS)
-    .where(_CUSTOMERS.c.id == bindparam("customer_id", type_=Uuid()))
-    .values(name=bindparam("name"), updated_at=bindparam("now"))
+_RENAME = RowsUpdate(
+    lambda p: (
+        update(_CUSTOMERS).where(_CUSTOMERS.c.id == p.customer_id).values(name=p.name, updated_at=p.now)
+    ),
+    key="customer_id",
+    customer_id=Uuid(),
+    name=_CUSTOMERS.c.name.type,
+    now=UTCDateTime(),
 )
-_RECORD = insert(table_of(CustomerMerge))
+_RECORD = RowsInsert(table_of(CustomerMerge))
 
 
 def _owned_rows(model: Any) -> Any:
@@ -68,12 +79,13 @@ def _owned_rows(model: Any) -> Any:
     )
 
 
-def _move_rows(model: Any) -> Any:
+def _move_rows(model: Any) -> RowsUpdate:
     table = table_of(model)
-    return (
-        update(table)
-        .where(table.c.customer_id == bindparam("merged_id", type_=Uuid()))
-        .values(customer_id=bindparam("survivor_id", type_=Uuid()))
+    return RowsUpdate(
+        lambda p: update(table).where(table.c.customer_id == p.merged_id).values(customer_id=p.survivor_id),
+        key="merged_id",
+        merged_id=Uuid(),
+        survivor_id=Uuid(),
     )
 
 
@@ -110,7 +122,7 @@ def merge_many(
         for merged_id in merged_ids:
             moved[merged_id][table] = [str(row_id) for row_id, owner in rows if owner == merged_id]
         if rows:
-            connection.execute(move, [{"merged_id": m, "survivor_id": s} for s, m in pairs])
+            move.execute(connection, [{"merged_id": m, "survivor_id": s} for s, m in pairs])
     redirected: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     for customer_id, into in connection.execute(_REDIRECTED, {"ids": merged_ids}):
         redirected[into].append(customer_id)
@@ -122,10 +134,9 @@ def merge_many(
         for into, customer_ids in redirected.items()
         for customer_id in customer_ids
     ]
-    connection.execute(_POINT, points)
+    _POINT.execute(connection, points)
     renames = _renames(requests, names, stamp)
-    if renames:
-        connection.execute(_RENAME, renames)
+    _RENAME.execute(connection, renames)
     records, events, audits = [], [], []
     record_ids: list[list[uuid.UUID]] = []
     for request in requests:
@@ -163,7 +174,7 @@ def merge_many(
                 audit_row(tenant_id, actor, "customer.merged", "customer", request.survivor_id, told)
             )
         record_ids.append(mine)
-    connection.execute(_RECORD, records)
+    _RECORD.execute(connection, records)
     insert_events(session, events)
     insert_audit_rows(session, audits)
     _forget_loaded(session, names)

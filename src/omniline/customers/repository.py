@@ -11,7 +11,6 @@ from sqlalchemy import (
     Uuid,
     bindparam,
     case,
-    insert,
     or_,
     select,
     union_all,
@@ -26,6 +25,7 @@ from omniline.customers.matching import KnownIdentity
 from omniline.customers.models import Customer, CustomerMerge, Identity
 from omniline.customers.search import SearchTerms
 from omniline.db.base import table_of
+from omniline.db.bulk import RowsInsert, RowsUpdate
 from omniline.messages.models import Message
 from omniline.timeline.models import TimelineEvent
 
@@ -200,12 +200,17 @@ def reassign(session: Session, table: str, ids: list[uuid.UUID], customer_id: uu
         )
 
 
-CUSTOMER_INSERT = insert(table_of(Customer))
-IDENTITY_INSERT = insert(table_of(Identity))
+CUSTOMER_INSERT = RowsInsert(table_of(Customer))
+IDENTITY_INSERT = RowsInsert(table_of(Identity))
 _CUSTOMERS = table_of(Customer)
 # A name only fills a gap: a name the customer already has (or an agent gave) is kept.
-FILL_MISSING_NAME = (
-    update(_CUSTOMERS)
-    .where(_CUSTOMERS.c.id == bindparam("customer_id", type_=Uuid()), _CUSTOMERS.c.name.is_(None))
-    .values(name=bindparam("name"))
+FILL_MISSING_NAME = RowsUpdate(
+    lambda p: (
+        update(_CUSTOMERS)
+        .where(_CUSTOMERS.c.id == p.customer_id, _CUSTOMERS.c.name.is_(None))
+        .values(name=p.name)
+    ),
+    key="customer_id",
+    customer_id=Uuid(),
+    name=_CUSTOMERS.c.name.type,
 )

@@ -121,16 +121,13 @@ def store_senders(
             ResolvedSender(customer_id, primary, plan.match.customer_id is None, plan.match.merge)
         )
     connection = session.connection()
-    if customers:
-        connection.execute(repository.CUSTOMER_INSERT, customers)
+    repository.CUSTOMER_INSERT.execute(connection, customers)
     if merges:
         merge_many(
             session, tenant_id=tenant_id, requests=merges, actor=actor, reason=MESSAGE_MERGE_REASON, now=now
         )
-    if identities:
-        connection.execute(repository.IDENTITY_INSERT, identities)
-    if named:
-        connection.execute(repository.FILL_MISSING_NAME, named)
+    repository.IDENTITY_INSERT.execute(connection, identities)
+    repository.FILL_MISSING_NAME.execute(connection, named)
     return resolved
 
 
@@ -161,7 +158,7 @@ def _identity_rows(
 
 
 def _fill_missing_name(session: Session, customer_id: uuid.UUID, name: str) -> None:
-    session.connection().execute(repository.FILL_MISSING_NAME, {"customer_id": customer_id, "name": name})
+    repository.FILL_MISSING_NAME.execute(session.connection(), [{"customer_id": customer_id, "name": name}])
 
 
 def get_customer(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> Customer:

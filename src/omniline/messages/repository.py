@@ -3,14 +3,14 @@
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from omniline.db.base import table_of
+from omniline.db.bulk import RowsInsert
 from omniline.messages.models import Message
 
 _TABLE = table_of(Message)
-_INSERT = insert(_TABLE)
+_INSERT = RowsInsert(_TABLE)
 COLUMNS = frozenset(column.key for column in _TABLE.columns)
 
 
@@ -30,6 +30,5 @@ def insert_message(session: Session, message: MessageRow) -> None:
 
 
 def insert_messages(session: Session, messages: list[MessageRow]) -> None:
-    """One statement for all of them (an executemany)."""
-    if messages:
-        session.connection().execute(_INSERT, [vars(message) for message in messages])
+    """One statement for all of them."""
+    _INSERT.execute(session.connection(), [vars(message) for message in messages])

@@ -12,9 +12,10 @@ and cases, the conversations, cases, messages and events to write, and routing
 
 Order: each person's messages are stored in the order they came; a message that depends on one
 already in the run (or on one that waits) waits for the next run. Within a run, dispatch offers
-waiting work once, after all its messages are routed. Messages with more to decide take the one-at-a-time road (`ingest_message`) in their place: call
-events and callbacks, and auto-replies (they may not open a case). A message that merges
-customers stays in its run: the run's merges are made together (customers/merging.py).
+waiting work once, after all its messages are routed. Messages with more to decide take the
+one-at-a-time road (`ingest_message`) in their place: call events and callbacks, and auto-replies
+(they may not open a case). A message that merges customers stays in its run: the run's merges are
+made together (customers/merging.py).
 tests/flows/test_grouped_ingest_equivalence.py compares a batch with the same messages one at a time,
 table by table.
 """

@@ -23,6 +23,7 @@ from omniline.agents.models import Team
 from omniline.cases.models import Case
 from omniline.customers.models import Customer
 from omniline.db.base import UTCDateTime, table_of
+from omniline.db.bulk import RowsUpdate
 from omniline.db.unit_of_work import UnitOfWork
 from omniline.kernel.clock import utcnow
 from omniline.kernel.events import DomainEvent
@@ -274,24 +275,30 @@ CASE_AND_WORK_OF_MANY = (
     .select_from(_WITH_OPEN_WORK)
     .where(CASES.c.id.in_(bindparam("case_ids", expanding=True)))
 )
-NOTE_CASE = (
-    update(CASES)
-    .where(CASES.c.id == bindparam("case_id", type_=Uuid()))
-    .values(
-        language=bindparam("language"),
-        sentiment=bindparam("sentiment"),
-        urgency=bindparam("urgency"),
-        updated_at=bindparam("now", type_=UTCDateTime()),
-    )
+NOTE_CASE = RowsUpdate(
+    lambda p: (
+        update(CASES)
+        .where(CASES.c.id == p.case_id)
+        .values(language=p.language, sentiment=p.sentiment, urgency=p.urgency, updated_at=p.now)
+    ),
+    key="case_id",
+    case_id=Uuid(),
+    language=CASES.c.language.type,
+    sentiment=CASES.c.sentiment.type,
+    urgency=CASES.c.urgency.type,
+    now=UTCDateTime(),
 )
-POINT_WORK = (
-    update(TASKS)
-    .where(TASKS.c.id == bindparam("task_id", type_=Uuid()))
-    .values(
-        conversation_id=bindparam("conversation_id", type_=Uuid()),
-        message_id=bindparam("message_id", type_=Uuid()),
-        channel_kind=bindparam("channel_kind"),
-    )
+POINT_WORK = RowsUpdate(
+    lambda p: (
+        update(TASKS)
+        .where(TASKS.c.id == p.task_id)
+        .values(conversation_id=p.conversation_id, message_id=p.message_id, channel_kind=p.channel_kind)
+    ),
+    key="task_id",
+    task_id=Uuid(),
+    conversation_id=Uuid(),
+    message_id=Uuid(),
+    channel_kind=TASKS.c.channel_kind.type,
 )
 
 
@@ -328,7 +335,7 @@ def _note_case(
     if isinstance(case, Case):
         case.language, case.sentiment, case.urgency = note["language"], note["sentiment"], note["urgency"]
         return
-    session.connection().execute(NOTE_CASE, note)
+    NOTE_CASE.execute(session.connection(), [note])
 
 
 def case_note(
@@ -652,7 +659,7 @@ def _point_work_at(session: Session, task_id: uuid.UUID, context: InboundContext
         task.message_id = context.message_id
         task.channel_kind = context.channel_kind
         return
-    session.connection().execute(POINT_WORK, pointer)
+    POINT_WORK.execute(session.connection(), [pointer])
 
 
 def work_pointer(task_id: uuid.UUID, context: InboundContext) -> dict[str, Any]:

@@ -23,13 +23,14 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Float, Uuid, bindparam, func, insert, select, update
+from sqlalchemy import Uuid, bindparam, func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from omniline.cases.models import Case
 from omniline.customers.models import Customer
 from omniline.db.base import UTCDateTime, table_of
+from omniline.db.bulk import RowsInsert, RowsUpdate
 from omniline.db.unit_of_work import UnitOfWork
 from omniline.kernel.clock import utcnow
 from omniline.kernel.events import DomainEvent
@@ -76,25 +77,31 @@ log = logging.getLogger(__name__)
 FRESH_CASE = CaseState("open", None, None, None, False, None, None)
 
 _CASES = table_of(Case)
-_ROUTED = (
-    update(_CASES)
-    .where(_CASES.c.id == bindparam("case_id", type_=Uuid()))
-    .values(
-        language=bindparam("language"),
-        sentiment=bindparam("sentiment"),
-        urgency=bindparam("urgency"),
-        topic_id=bindparam("topic_id", type_=Uuid()),
-        topic_source=bindparam("topic_source"),
-        topic_confidence=bindparam("topic_confidence", type_=Float()),
-        repeat_contact=bindparam("repeat_contact"),
-        routing=bindparam("routing", type_=_CASES.c.routing.type),
-        priority=bindparam("priority"),
-        queue=bindparam("queue"),
-        updated_at=bindparam("updated_at", type_=UTCDateTime()),
-    )
+_ROUTED_COLUMNS = (
+    "language",
+    "sentiment",
+    "urgency",
+    "topic_id",
+    "topic_source",
+    "topic_confidence",
+    "repeat_contact",
+    "routing",
+    "priority",
+    "queue",
+    "updated_at",
 )
-_INSERT_CLOCKS = insert(table_of(SlaClock))
-_INSERT_TASKS = insert(table_of(Task))
+_ROUTED = RowsUpdate(
+    lambda p: (
+        update(_CASES)
+        .where(_CASES.c.id == p.case_id)
+        .values({name: getattr(p, name) for name in _ROUTED_COLUMNS})
+    ),
+    key="case_id",
+    case_id=Uuid(),
+    **{name: _CASES.c[name].type for name in _ROUTED_COLUMNS},
+)
+_INSERT_CLOCKS = RowsInsert(table_of(SlaClock))
+_INSERT_TASKS = RowsInsert(table_of(Task))
 _STANDINGS = select(Customer.id, Customer.tier, Customer.value).where(
     Customer.id.in_(bindparam("customer_ids", expanding=True))
 )
@@ -153,10 +160,8 @@ def route_run(
         else:
             alone.append(context)
     connection = session.connection()
-    if notes:
-        connection.execute(NOTE_CASE, notes)
-    if points:
-        connection.execute(POINT_WORK, points)
+    NOTE_CASE.execute(connection, notes)
+    POINT_WORK.execute(connection, points)
     routed: dict[uuid.UUID, Any] = {}
     if fresh:
         routed |= _route_opened(uow, fresh, alone, opened, new_customers, events, now=now)
@@ -258,14 +263,13 @@ def _route_opened(
             routed_announcement(tenant_id, case.id, case.number, decided.case_columns["routing"])
         )
     connection = session.connection()
-    if writes.cases:
-        connection.execute(_ROUTED, writes.cases)
+    _ROUTED.execute(connection, writes.cases)
     if writes.clocks:
-        connection.execute(_INSERT_CLOCKS, writes.clocks)
+        _INSERT_CLOCKS.execute(connection, writes.clocks)
     if writes.events:
         insert_events(session, writes.events)
     if writes.tasks:
-        connection.execute(_INSERT_TASKS, writes.tasks)
+        _INSERT_TASKS.execute(connection, writes.tasks)
     for announced in writes.announced:
         uow.emit(announced)
     if writes.tasks:

@@ -3,10 +3,10 @@
 import uuid
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from omniline.db.base import table_of
+from omniline.db.bulk import RowsInsert
 from omniline.kernel.clock import utcnow
 from omniline.kernel.ids import new_id
 from omniline.security.models import AuditEntry
@@ -48,7 +48,7 @@ def audit_row(
 
 def insert_audit_rows(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
-        session.connection().execute(_INSERT, rows)
+        _INSERT.execute(session.connection(), rows)
 
 
-_INSERT = insert(table_of(AuditEntry))
+_INSERT = RowsInsert(table_of(AuditEntry))

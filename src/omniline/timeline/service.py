@@ -4,14 +4,14 @@ import uuid
 from datetime import datetime
 from typing import Any, Required, TypedDict, Unpack
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from omniline.db.base import table_of
+from omniline.db.bulk import RowsInsert
 from omniline.kernel.ids import new_id
 from omniline.timeline.models import TimelineEvent
 
-_INSERT = insert(table_of(TimelineEvent))
+_INSERT = RowsInsert(table_of(TimelineEvent))
 
 
 class EventFields(TypedDict, total=False):
@@ -55,4 +55,4 @@ def timeline_row(**fields: Unpack[EventFields]) -> dict[str, Any]:
 
 def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
     """Append events without the ORM's unit of work (the pipeline's hot path)."""
-    session.connection().execute(_INSERT, rows)
+    _INSERT.execute(session.connection(), rows)
