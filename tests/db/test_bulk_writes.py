@@ -202,3 +202,22 @@ def test_an_update_key_must_be_a_parameter() -> None:
         RowsUpdate(
             lambda p: update(CUSTOMERS).values(name=p.name), key="customer_id", name=CUSTOMERS.c.name.type
         )
+
+
+def test_insert_new_leaves_out_rows_already_stored_and_answers_the_others(
+    container: Container, tenant_id: uuid.UUID
+) -> None:
+    claims = RowsInsert(CUSTOMERS, skip_existing_on=("id",))
+    first = [customer_row(tenant_id, "Анна"), customer_row(tenant_id, "王芳")]
+    retried = {**first[1], "name": "changed on the retry"}
+    fresh = customer_row(tenant_id, "John")
+    with container.engine.begin() as connection:
+        assert claims.insert_new(connection, first) == {row["id"] for row in first}
+        assert claims.insert_new(connection, [retried, fresh]) == {fresh["id"]}
+        assert claims.insert_new(connection, [retried]) == set()
+        assert names(connection, [*first, fresh]) == ["Анна", "王芳", "John"]  # the retry changed nothing
+
+
+def test_insert_new_needs_the_unique_columns(container: Container, tenant_id: uuid.UUID) -> None:
+    with container.engine.begin() as connection, pytest.raises(TypeError, match="skip_existing_on"):
+        RowsInsert(CUSTOMERS).insert_new(connection, [customer_row(tenant_id, None)])

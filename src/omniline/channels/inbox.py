@@ -8,27 +8,16 @@ waits for it and then finds the receipt and the message.
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
-from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from omniline.channels.models import InboundReceipt
 from omniline.db.base import table_of
+from omniline.db.bulk import RowsInsert
 
-
-@cache
-def _claim_statement(dialect: str) -> Any:
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    table = table_of(InboundReceipt)
-    return (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=["channel_id", "external_id"])
-        .returning(table.c.id)
-    )
+# A provider's retry finds its (channel, external id) taken and is left out.
+_CLAIM = RowsInsert(table_of(InboundReceipt), skip_existing_on=("channel_id", "external_id"))
 
 
 def claim_receipt(
@@ -71,8 +60,7 @@ def claim_receipts(session: Session, receipts: list[Receipt], *, now: datetime) 
         }
         for receipt in receipts
     ]
-    statement = _claim_statement(session.get_bind().dialect.name)
-    return set(session.connection().execute(statement, rows).scalars())
+    return _CLAIM.insert_new(session.connection(), rows)
 
 
 def previous_message_id(session: Session, channel_id: uuid.UUID, external_id: str) -> uuid.UUID | None:

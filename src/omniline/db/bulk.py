@@ -36,7 +36,7 @@ from sqlalchemy import (
     literal_column,
     select,
 )
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.type_api import TypeEngine
 
@@ -109,12 +109,17 @@ class RowsUpdate:
 
 
 class RowsInsert:
-    """An INSERT of whole rows (every row names the same columns) into one table."""
+    """An INSERT of whole rows (every row names the same columns) into one table.
 
-    def __init__(self, table: Table) -> None:
+    With `skip_existing_on` (the columns of a unique constraint), `insert_new` leaves out the rows that
+    are already there and answers the ids of those it inserted."""
+
+    def __init__(self, table: Table, *, skip_existing_on: Sequence[str] = ()) -> None:
         self.table = table
+        self.skip_existing_on = list(skip_existing_on)
         self.statement = insert(table)
-        self._set_based: dict[tuple[str, ...], Executable] = {}
+        self._set_based: dict[tuple[tuple[str, ...], bool], Any] = {}
+        self._new_only_rows: dict[str, Any] = {}
         # JSON has no bytes: a table with a binary column keeps the executemany.
         self._travels_as_json = not any(isinstance(c.type, LargeBinary) for c in table.columns)
 
@@ -124,13 +129,38 @@ class RowsInsert:
         if not (self._travels_as_json and _on_postgresql(connection, rows)):
             connection.execute(self.statement, list(rows))
             return
-        names = tuple(rows[0])
-        statement = self._set_based.get(names)
-        if statement is None:
-            statement = self._set_based[names] = self._build(names)
-        connection.execute(statement, {"rows": _as_json(rows)})
+        connection.execute(self._from_recordset(tuple(rows[0]), new_only=False), {"rows": _as_json(rows)})
 
-    def _build(self, names: tuple[str, ...]) -> Executable:
-        recordset, expressions = _recordset({name: self.table.c[name].type for name in names})
-        chosen = select(*(expressions[name].label(name) for name in names)).select_from(recordset)
-        return insert(self.table).from_select(list(names), chosen)
+    def insert_new(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> set[Any]:
+        """Insert the rows that do not clash with one already stored (on `skip_existing_on`); the ids
+        of those inserted."""
+        if not self.skip_existing_on:
+            raise TypeError("insert_new needs the unique columns (skip_existing_on)")
+        if not rows:
+            return set()
+        if self._travels_as_json and _on_postgresql(connection, rows):
+            statement = self._from_recordset(tuple(rows[0]), new_only=True)
+            return set(connection.execute(statement, {"rows": _as_json(rows)}).scalars())
+        dialect = connection.dialect.name
+        statement = self._new_only_rows.get(dialect)
+        if statement is None:
+            dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            statement = self._new_only_rows[dialect] = self._new_only(dialect_insert(self.table))
+        return set(connection.execute(statement, list(rows)).scalars())
+
+    def _new_only(self, statement: Any) -> Any:
+        return statement.on_conflict_do_nothing(index_elements=self.skip_existing_on).returning(
+            self.table.c.id
+        )
+
+    def _from_recordset(self, names: tuple[str, ...], *, new_only: bool) -> Any:
+        """INSERT INTO table (names) SELECT … FROM json_to_recordset(:rows), built once per shape."""
+        statement = self._set_based.get((names, new_only))
+        if statement is None:
+            recordset, expressions = _recordset({name: self.table.c[name].type for name in names})
+            chosen = select(*(expressions[name].label(name) for name in names)).select_from(recordset)
+            statement = postgresql.insert(self.table).from_select(list(names), chosen)
+            if new_only:
+                statement = self._new_only(statement)
+            self._set_based[(names, new_only)] = statement
+        return statement
