@@ -13,7 +13,7 @@ from omniline.accounts.models import Tenant
 from omniline.cases.lifecycle import OPEN_STATUSES, CaseSummary, decide_case, next_status
 from omniline.cases.models import Case
 from omniline.db.base import UTCDateTime, table_of
-from omniline.db.bulk import RowsInsert, RowsUpdate
+from omniline.db.bulk import RowsInsert, RowsUpdate, one_of
 from omniline.db.unit_of_work import UnitOfWork
 from omniline.kernel.errors import NotFound
 from omniline.kernel.ids import new_id
@@ -48,10 +48,10 @@ _CANDIDATES = select(
     _TABLE.c.number,
     _TABLE.c.customer_id,
 ).where(
-    _TABLE.c.customer_id.in_(bindparam("customer_ids", expanding=True)),
+    one_of(_TABLE.c.customer_id, "customer_ids"),
     or_(
         _TABLE.c.status.in_(sorted(OPEN_STATUSES)),
-        _TABLE.c.id.in_(bindparam("conversation_case_ids", expanding=True)),
+        one_of(_TABLE.c.id, "conversation_case_ids"),
     ),
 )
 _INSERT = RowsInsert(_TABLE)

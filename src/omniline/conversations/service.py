@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Uuid, and_, bindparam, or_, select, update
+from sqlalchemy import Uuid, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from omniline.conversations.message_threading import (
@@ -16,7 +16,7 @@ from omniline.conversations.message_threading import (
 )
 from omniline.conversations.models import Conversation
 from omniline.db.base import UTCDateTime, table_of
-from omniline.db.bulk import RowsInsert, RowsUpdate
+from omniline.db.bulk import RowsInsert, RowsUpdate, one_of
 from omniline.kernel.errors import NotFound
 from omniline.kernel.ids import new_id
 
@@ -81,10 +81,10 @@ class ThreadRequest:
 
 
 _CANDIDATES_OF_MANY = select(*_COLUMNS, Conversation.channel_id).where(
-    Conversation.customer_id.in_(bindparam("customer_ids", expanding=True)),
-    Conversation.channel_id.in_(bindparam("channel_ids", expanding=True)),
+    one_of(Conversation.customer_id, "customer_ids"),
+    one_of(Conversation.channel_id, "channel_ids"),
     or_(
-        Conversation.thread_key.in_(bindparam("thread_keys", expanding=True)),
+        one_of(Conversation.thread_key, "thread_keys"),
         and_(Conversation.thread_key.is_(None), Conversation.status == "open"),
     ),
 )

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Uuid, bindparam, select, update
+from sqlalchemy import Uuid, select, update
 from sqlalchemy.orm import Session
 
 from omniline.customers.models import Customer, CustomerMerge
 from omniline.customers.repository import OWNED_TABLES
 from omniline.db.base import UTCDateTime, table_of
-from omniline.db.bulk import RowsInsert, RowsUpdate
+from omniline.db.bulk import RowsInsert, RowsUpdate, one_of
 from omniline.kernel.clock import utcnow
 from omniline.kernel.errors import Conflict, InvalidInput, NotFound
 from omniline.kernel.ids import new_id
@@ -43,9 +43,9 @@ class MergeRequest:
 _CUSTOMERS = table_of(Customer)
 _INVOLVED = select(
     _CUSTOMERS.c.id, _CUSTOMERS.c.tenant_id, _CUSTOMERS.c.name, _CUSTOMERS.c.merged_into_id
-).where(_CUSTOMERS.c.id.in_(bindparam("ids", expanding=True)))
+).where(one_of(_CUSTOMERS.c.id, "ids"))
 _REDIRECTED = select(_CUSTOMERS.c.id, _CUSTOMERS.c.merged_into_id).where(
-    _CUSTOMERS.c.merged_into_id.in_(bindparam("ids", expanding=True))
+    one_of(_CUSTOMERS.c.merged_into_id, "ids")
 )
 _POINT = RowsUpdate(
     lambda p: (
@@ -73,9 +73,7 @@ _RECORD = RowsInsert(table_of(CustomerMerge))
 def _owned_rows(model: Any) -> Any:
     table = table_of(model)
     return (
-        select(table.c.id, table.c.customer_id)
-        .where(table.c.customer_id.in_(bindparam("ids", expanding=True)))
-        .order_by(table.c.id)
+        select(table.c.id, table.c.customer_id).where(one_of(table.c.customer_id, "ids")).order_by(table.c.id)
     )
 
 

@@ -25,7 +25,7 @@ from omniline.customers.matching import KnownIdentity
 from omniline.customers.models import Customer, CustomerMerge, Identity
 from omniline.customers.search import SearchTerms
 from omniline.db.base import table_of
-from omniline.db.bulk import RowsInsert, RowsUpdate
+from omniline.db.bulk import RowsInsert, RowsUpdate, one_of
 from omniline.messages.models import Message
 from omniline.timeline.models import TimelineEvent
 
@@ -66,7 +66,7 @@ def _find_known_statement(kinds: tuple[str, ...]) -> Any:
             .where(
                 Identity.tenant_id == bindparam("tenant_id", type_=Uuid()),
                 Identity.kind == kind,
-                Identity.address.in_(bindparam(f"addresses_{index}", expanding=True, type_=String())),
+                one_of(Identity.address, f"addresses_{index}", String()),
             )
             for index, kind in enumerate(kinds)
         )

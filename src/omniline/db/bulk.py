@@ -28,6 +28,7 @@ from sqlalchemy import (
     LargeBinary,
     Table,
     Text,
+    any_,
     bindparam,
     cast,
     column,
@@ -37,8 +38,11 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.sqltypes import NullType
 from sqlalchemy.sql.type_api import TypeEngine
+from sqlalchemy.sql.visitors import InternalTraversal
 
 _JSON_OPTIONS = orjson.OPT_NAIVE_UTC
 _JSON_NULL = literal_column("'null'::jsonb", postgresql.JSONB())
@@ -164,3 +168,37 @@ class RowsInsert:
                 statement = self._new_only(statement)
             self._set_based[(names, new_only)] = statement
         return statement
+
+
+class _OneOf(ColumnElement[Any]):
+    """`column IN (:a, :b, …)` (an expanding parameter), written `column = ANY(:array)` on PostgreSQL.
+
+    PostgreSQL's driver prepares a statement it sees again and again, and the server then plans it
+    once; an expanding IN is new SQL for every length of the list (and the driver parses it anew)."""
+
+    # Not Boolean: SQLite would then render the condition as `(… IN (…)) = 1`.
+    type = NullType()
+    inherit_cache = True
+    _traverse_internals = [  # noqa: RUF012 - SQLAlchemy's cache key reads it from the class
+        ("portable", InternalTraversal.dp_clauseelement),
+        ("on_postgresql", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: ColumnElement[Any], name: str, type_: TypeEngine[Any]) -> None:
+        self.portable = column.in_(bindparam(name, expanding=True, type_=type_))
+        self.on_postgresql = column == any_(bindparam(name, type_=postgresql.ARRAY(type_)))
+
+
+@compiles(_OneOf)
+def _one_of_anywhere(element: _OneOf, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.portable, **kw))
+
+
+@compiles(_OneOf, "postgresql")
+def _one_of_on_postgresql(element: _OneOf, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.on_postgresql, **kw))
+
+
+def one_of(column: Any, name: str, type_: TypeEngine[Any] | None = None) -> ColumnElement[Any]:
+    """The condition that `column` is one of the values in the list parameter `name`."""
+    return _OneOf(column, name, type_ if type_ is not None else column.type)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from omniline.agents.models import AgentProfile
@@ -28,6 +28,7 @@ from omniline.agents.repository import (
 from omniline.agents.service import apply_presence, presence_of
 from omniline.cases.models import Case
 from omniline.db.base import table_of
+from omniline.db.bulk import one_of
 from omniline.db.unit_of_work import UnitOfWork
 from omniline.kernel.errors import InvalidInput, NotFound
 from omniline.kernel.events import DomainEvent
@@ -496,6 +497,4 @@ def last_agents(session: Session, customer_ids: list[uuid.UUID]) -> dict[uuid.UU
 _TASKS = table_of(Task)
 _ASSIGNED_WORK = select(
     _TASKS.c.customer_id, _TASKS.c.assigned_user_id, _TASKS.c.assigned_at, _TASKS.c.completed_at
-).where(
-    _TASKS.c.customer_id.in_(bindparam("customer_ids", expanding=True)), _TASKS.c.assigned_at.is_not(None)
-)
+).where(one_of(_TASKS.c.customer_id, "customer_ids"), _TASKS.c.assigned_at.is_not(None))

@@ -23,7 +23,7 @@ from omniline.agents.models import Team
 from omniline.cases.models import Case
 from omniline.customers.models import Customer
 from omniline.db.base import UTCDateTime, table_of
-from omniline.db.bulk import RowsUpdate
+from omniline.db.bulk import RowsUpdate, one_of
 from omniline.db.unit_of_work import UnitOfWork
 from omniline.kernel.clock import utcnow
 from omniline.kernel.events import DomainEvent
@@ -273,7 +273,7 @@ CASE_AND_WORK = (
 CASE_AND_WORK_OF_MANY = (
     select(*_STATE_AND_WORK_COLUMNS, CASES.c.id, TASKS.c.created_at)
     .select_from(_WITH_OPEN_WORK)
-    .where(CASES.c.id.in_(bindparam("case_ids", expanding=True)))
+    .where(one_of(CASES.c.id, "case_ids"))
 )
 NOTE_CASE = RowsUpdate(
     lambda p: (

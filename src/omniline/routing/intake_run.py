@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from omniline.cases.models import Case
 from omniline.customers.models import Customer
 from omniline.db.base import UTCDateTime, table_of
-from omniline.db.bulk import RowsInsert, RowsUpdate
+from omniline.db.bulk import RowsInsert, RowsUpdate, one_of
 from omniline.db.unit_of_work import UnitOfWork
 from omniline.kernel.clock import utcnow
 from omniline.kernel.events import DomainEvent
@@ -102,16 +102,14 @@ _ROUTED = RowsUpdate(
 )
 _INSERT_CLOCKS = RowsInsert(table_of(SlaClock))
 _INSERT_TASKS = RowsInsert(table_of(Task))
-_STANDINGS = select(Customer.id, Customer.tier, Customer.value).where(
-    Customer.id.in_(bindparam("customer_ids", expanding=True))
-)
+_STANDINGS = select(Customer.id, Customer.tier, Customer.value).where(one_of(Customer.id, "customer_ids"))
 _CUSTOMER_COLUMNS = table_of(Customer).c
 # What a customer is inserted with (the columns' defaults): the standing routing reads of a new one.
 NEW_CUSTOMER = CustomerStanding(_CUSTOMER_COLUMNS.tier.default.arg, _CUSTOMER_COLUMNS.value.default.arg)  # type: ignore[union-attr]
 _CONTACTS = (
     select(Case.customer_id, func.count(Case.id))
     .where(
-        Case.customer_id.in_(bindparam("customer_ids", expanding=True)),
+        one_of(Case.customer_id, "customer_ids"),
         Case.opened_at >= bindparam("since", type_=UTCDateTime()),
     )
     .group_by(Case.customer_id)
