@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Uuid, select, update
+from sqlalchemy import Uuid, literal_column, select, union_all, update
 from sqlalchemy.orm import Session
 
 from omniline.customers.models import Customer, CustomerMerge
@@ -44,9 +44,6 @@ _CUSTOMERS = table_of(Customer)
 _INVOLVED = select(
     _CUSTOMERS.c.id, _CUSTOMERS.c.tenant_id, _CUSTOMERS.c.name, _CUSTOMERS.c.merged_into_id
 ).where(one_of(_CUSTOMERS.c.id, "ids"))
-_REDIRECTED = select(_CUSTOMERS.c.id, _CUSTOMERS.c.merged_into_id).where(
-    one_of(_CUSTOMERS.c.merged_into_id, "ids")
-)
 _POINT = RowsUpdate(
     lambda p: (
         update(_CUSTOMERS)
@@ -70,13 +67,6 @@ _RENAME = RowsUpdate(
 _RECORD = RowsInsert(table_of(CustomerMerge))
 
 
-def _owned_rows(model: Any) -> Any:
-    table = table_of(model)
-    return (
-        select(table.c.id, table.c.customer_id).where(one_of(table.c.customer_id, "ids")).order_by(table.c.id)
-    )
-
-
 def _move_rows(model: Any) -> RowsUpdate:
     table = table_of(model)
     return RowsUpdate(
@@ -87,7 +77,22 @@ def _move_rows(model: Any) -> RowsUpdate:
     )
 
 
-_OWNED = {name: (_owned_rows(model), _move_rows(model)) for name, model in OWNED_TABLES.items()}
+_MOVES = {name: _move_rows(model) for name, model in OWNED_TABLES.items()}
+_REDIRECTED = "customers merged into them"
+# What the merged customers own, table by table, and the customers merged into them earlier: one
+# statement for all (each owned table's rows as (table, row id, owner), the redirected customers as
+# (_REDIRECTED, customer id, the customer it points at)).
+_OWNED_AND_REDIRECTED = union_all(
+    *(
+        select(literal_column(f"'{name}'"), table.c.id, table.c.customer_id).where(
+            one_of(table.c.customer_id, "ids")
+        )
+        for name, table in ((name, table_of(model)) for name, model in OWNED_TABLES.items())
+    ),
+    select(literal_column(f"'{_REDIRECTED}'"), _CUSTOMERS.c.id, _CUSTOMERS.c.merged_into_id).where(
+        one_of(_CUSTOMERS.c.merged_into_id, "ids")
+    ),
+)
 
 
 def merge_many(
@@ -114,15 +119,18 @@ def merge_many(
     names = _check_involved(session, tenant_id, {customer for pair in pairs for customer in pair})
     merged_ids = [merged_id for _, merged_id in pairs]
     connection = session.connection()
+    found: dict[str, list[tuple[uuid.UUID, uuid.UUID]]] = defaultdict(list)
+    for table, row_id, owner in connection.execute(_OWNED_AND_REDIRECTED, {"ids": merged_ids}):
+        found[table].append((row_id, owner))
     moved: dict[uuid.UUID, dict[str, list[str]]] = defaultdict(dict)
-    for table, (owned, move) in _OWNED.items():
-        rows = connection.execute(owned, {"ids": merged_ids}).all()
+    for table, move in _MOVES.items():
+        rows = sorted(found[table])  # ids are made in time order: the order the rows were made
         for merged_id in merged_ids:
             moved[merged_id][table] = [str(row_id) for row_id, owner in rows if owner == merged_id]
         if rows:
             move.execute(connection, [{"merged_id": m, "survivor_id": s} for s, m in pairs])
     redirected: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    for customer_id, into in connection.execute(_REDIRECTED, {"ids": merged_ids}):
+    for customer_id, into in sorted(found[_REDIRECTED]):
         redirected[into].append(customer_id)
     stamp = utcnow()  # as the ORM stamps a changed customer
     survivor_of = {merged_id: survivor_id for survivor_id, merged_id in pairs}
