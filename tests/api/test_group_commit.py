@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 
 from omniline.bootstrap import Container
 from omniline.channels.base import ChannelInfo
@@ -24,6 +24,7 @@ from omniline.db.unit_of_work import UnitOfWork
 from omniline.kernel.errors import InvalidInput
 from omniline.messages.models import Message
 from omniline.messages.normalized import InboundMessage
+from omniline.pipeline.address_locks import address_key
 from omniline.pipeline.group_commit import IngestWriter
 from omniline.pipeline.ingest import IngestResult
 from tests.support import ApiWorld, row_counts
@@ -231,3 +232,41 @@ def test_an_async_caller_awaits_the_writer_and_gets_its_error_too(
         asyncio.run(store(inbound(channel, "a-2", "phone:not a number", "Плохой номер")))
     writer.close()
     assert stored_texts(container) == ["Ждём ответа"]
+
+
+def test_on_postgresql_a_job_held_up_at_a_lock_waits_while_the_rest_of_its_group_is_answered(
+    container: Container, channel: ChannelInfo, held: HeldWriter
+) -> None:
+    if container.engine.dialect.name == "sqlite":
+        pytest.skip("the locks are PostgreSQL's: SQLite has one writer at a time")
+    bookkeeping: list[list[IngestResult]] = []
+    lock_held, lock_release = threading.Event(), threading.Event()
+
+    def hold_the_address() -> None:  # another transaction has the address's lock (pipeline/address_locks.py)
+        with container.engine.connect() as connection, connection.begin():
+            key = address_key(channel.tenant_id, "email:busy@example.com")
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+            lock_held.set()
+            assert lock_release.wait(10)
+
+    holder = held.pool.submit(hold_the_address)
+    assert lock_held.wait(10)
+    first = held.first(inbound(channel, "l-0", "email:first@example.com", "Первое"))
+    busy = held.more(
+        inbound(channel, "l-1", "email:busy@example.com", "Жду замка"),
+        also=lambda _uow, r: bookkeeping.append(r),
+    )
+    free = held.more(inbound(channel, "l-2", "wechat:o6_free", "不用等"))
+    held.release.set()
+    first.result(timeout=10)
+    # The free job of the group is committed and answered; the held-up one waits for the lock…
+    assert free.result(timeout=10)[0].duplicate is False
+    assert stored_texts(container) == sorted(["Первое", "不用等"])
+    assert not busy.done() and bookkeeping == []
+    lock_release.set()
+    holder.result(timeout=10)
+    # …then is stored as a first delivery, and its bookkeeping runs once, with its results.
+    results = busy.result(timeout=10)
+    assert results[0].duplicate is False
+    assert bookkeeping == [results]
+    assert stored_texts(container) == sorted(["Первое", "不用等", "Жду замка"])

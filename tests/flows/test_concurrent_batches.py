@@ -1,15 +1,18 @@
 """Two batches in flight at once on PostgreSQL (the group commit runs two writers there): the second
 waits at its addresses' locks (pipeline/address_locks.py) instead of creating the same identity and
-failing on the unique index."""
+failing on the unique index; or, storing only what no one holds up (`ingest_unhindered`), it sets the
+held-up messages aside, with the later messages of their customers, for a transaction of their own."""
 
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from omniline.bootstrap import Container
 from omniline.channels.base import ChannelInfo
@@ -18,8 +21,9 @@ from omniline.customers.identities import IdentityClaim
 from omniline.customers.models import Identity
 from omniline.messages.models import Message
 from omniline.messages.normalized import InboundMessage
-from omniline.pipeline.address_locks import address_key
-from omniline.pipeline.batch import ingest_batch
+from omniline.pipeline.address_locks import address_key, customer_lock
+from omniline.pipeline.batch import ingest_batch, ingest_unhindered
+from omniline.pipeline.transaction import ingest_and_commit
 from tests.support import ApiWorld
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -91,3 +95,127 @@ def test_an_address_has_the_same_lock_key_however_it_is_asked_for() -> None:
     assert address_key(tenant, "phone:+79165550101") == address_key(tenant, "phone:+79165550101")
     assert address_key(tenant, "phone:+79165550101") != address_key(uuid.uuid4(), "phone:+79165550101")
     assert -(2**63) <= address_key(tenant, "email:анна@пример.рф") < 2**63
+
+
+# ------------------------------------------------------------------ storing what no one else holds up
+
+
+def app_message(channel: ChannelInfo, external_id: str, text: str, *identities: str) -> InboundMessage:
+    claims = tuple(IdentityClaim(*identity.split(":", 1), verified=True) for identity in identities)
+    return InboundMessage(
+        channel_id=channel.id, external_id=external_id, identities=claims, text=text, sent_at=NOW
+    )
+
+
+@contextmanager
+def held_elsewhere(container: Container, name: tuple[uuid.UUID, str]) -> Iterator[None]:
+    """Another transaction holds the lock of `name` (an address or a customer) until the block ends."""
+    with container.engine.connect() as connection, connection.begin():
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": address_key(*name)})
+        yield
+
+
+def stored_external_ids(container: Container) -> set[str]:
+    with container.engine.connect() as connection:
+        return {value for value in connection.execute(select(Message.external_id)).scalars() if value}
+
+
+@pytest.fixture
+def channel(container: Container, world: ApiWorld) -> ChannelInfo:
+    if container.engine.dialect.name != "postgresql":
+        pytest.skip("the locks are PostgreSQL's: SQLite has one writer at a time")
+    with container.uow() as uow:
+        return load_channel_info(uow.session, uuid.UUID(world.channel["id"]))
+
+
+@pytest.fixture
+def anna(container: Container, channel: ChannelInfo) -> uuid.UUID:
+    """A customer known by a phone and an e-mail."""
+    result = ingest_and_commit(
+        container,
+        channel,
+        [app_message(channel, "anna-0", "Здравствуйте", "phone:+79165550202", "email:anna@пример.рф")],
+    )
+    return result[0].customer_id
+
+
+def test_a_message_whose_address_is_held_elsewhere_is_set_aside_with_the_messages_of_its_customer(
+    container: Container, channel: ChannelInfo, anna: uuid.UUID
+) -> None:
+    tenant = channel.tenant_id
+    with held_elsewhere(container, (tenant, "phone:+79165550202")):
+        with container.uow() as uow:
+            results = ingest_unhindered(
+                uow,
+                [
+                    (channel, app_message(channel, "u-1", "Где мой заказ?", "phone:+79165550202")),
+                    (channel, app_message(channel, "u-2", "Это снова Анна", "email:anna@пример.рф")),
+                    (channel, app_message(channel, "u-3", "我的包裹在哪里？", "wechat:o6_wang")),
+                ],
+                now=NOW,
+            )
+            uow.commit()
+        # the held address's message, and the next one of the same customer (by another address), wait
+        assert results[0] is None and results[1] is None
+        assert results[2] is not None and results[2].customer_id != anna
+        assert stored_external_ids(container) == {"anna-0", "u-3"}
+
+
+def test_a_message_whose_customer_is_held_elsewhere_is_set_aside(
+    container: Container, channel: ChannelInfo, anna: uuid.UUID
+) -> None:
+    with held_elsewhere(container, customer_lock(channel.tenant_id, anna)):
+        with container.uow() as uow:
+            results = ingest_unhindered(
+                uow,
+                [
+                    (channel, app_message(channel, "c-1", "Это Анна", "email:anna@пример.рф")),
+                    (channel, app_message(channel, "c-2", "Hello", "email:john@example.com")),
+                ],
+                now=NOW,
+            )
+            uow.commit()
+        assert results[0] is None
+        assert results[1] is not None
+        assert stored_external_ids(container) == {"anna-0", "c-2"}
+
+
+def test_ingest_and_commit_stores_the_free_messages_at_once_and_the_held_up_ones_when_the_lock_is_freed(
+    container: Container, channel: ChannelInfo, anna: uuid.UUID
+) -> None:
+    messages = [
+        app_message(channel, "h-1", "Где мой заказ?", "phone:+79165550202"),
+        app_message(channel, "h-2", "Where is my parcel?", "email:john@example.com"),
+    ]
+    release = threading.Event()
+
+    def hold() -> None:
+        with held_elsewhere(container, (channel.tenant_id, "phone:+79165550202")):
+            holding.set()
+            assert release.wait(10)
+
+    holding = threading.Event()
+    with ThreadPoolExecutor(2) as pool:
+        holder = pool.submit(hold)
+        assert holding.wait(10)
+        storing = pool.submit(ingest_and_commit, container, channel, messages)
+        # the free message is committed while the other waits for the lock
+        deadline = time.monotonic() + 10
+        while "h-2" not in stored_external_ids(container):
+            assert time.monotonic() < deadline, "the free message was not committed"
+            time.sleep(0.01)
+        assert not storing.done()
+        assert "h-1" not in stored_external_ids(container)
+        release.set()
+        holder.result(timeout=10)
+        results = storing.result(timeout=10)
+    assert [result.duplicate for result in results] == [False, False]
+    assert results[0].customer_id == anna
+    with container.engine.connect() as connection:
+        rows = connection.execute(
+            select(Message.id, Message.external_id).where(Message.external_id.in_(["h-1", "h-2"]))
+        )
+        assert {external_id: message_id for message_id, external_id in rows} == {
+            "h-1": results[0].message_id,
+            "h-2": results[1].message_id,
+        }

@@ -1,23 +1,36 @@
-"""PostgreSQL: a batch's addresses are locked before it looks them up, so concurrent batches that
-share an address take turns instead of both creating the same identity.
+"""PostgreSQL: concurrent batches that share a person take turns, through locks on the person's
+addresses and customers, instead of failing or deadlocking on each other's rows.
 
-Without it, two writers (pipeline/group_commit.py runs two on PostgreSQL) that both receive the first
+Without them, two writers (pipeline/group_commit.py runs two on PostgreSQL) that both receive the first
 message of one person each insert the identity, and the later one fails on the unique index and runs
-again, its whole group with it. With it, the later one waits at the lock until the earlier commits,
-then finds the identity. The locks are transaction-scoped advisory locks on a 64-bit hash of (tenant,
-kind, address), taken in one statement, in ascending order, so two batches can never hold each
-other's. SQLite needs none: it has one writer at a time.
+again, its whole group with it; two that receive messages of one customer under different addresses
+update the same case and conversation rows in opposite orders and deadlock (PostgreSQL notices after
+a second). The locks are transaction-scoped advisory locks on a 64-bit hash of (tenant, name), where
+the name is an address ("KIND:ADDRESS") or a customer ("customer:<id>").
+
+Two ways to take them, both free of deadlocks:
+- waiting (`ingest_batch`): the addresses in one statement, in ascending order, then the customers
+  they belong to, the same way, before anything is written;
+- not waiting (`ingest_unhindered`): each lock that is free is taken, and the messages whose locks
+  another transaction holds are set aside for a later transaction. A transaction that never waits at
+  a lock cannot close a cycle of waits.
+Between them, every pipeline transaction that writes a customer's rows holds that customer's lock.
+SQLite needs none: it has one writer at a time.
 """
 
 import hashlib
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import BigInteger, bindparam, func, select
+from sqlalchemy import BigInteger, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 _LOCK = select(func.pg_advisory_xact_lock(func.unnest(bindparam("keys", type_=ARRAY(BigInteger)))))
+# Each lock that is free is taken; the keys of those another transaction holds come back.
+_TRY_LOCK = text(
+    "SELECT key FROM unnest(CAST(:keys AS BIGINT[])) AS key WHERE NOT pg_try_advisory_xact_lock(key)"
+)
 
 
 def lock_addresses(session: Session, addresses: Iterable[tuple[uuid.UUID, str]]) -> None:
@@ -29,6 +42,27 @@ def lock_addresses(session: Session, addresses: Iterable[tuple[uuid.UUID, str]])
     keys = sorted({address_key(tenant_id, address) for tenant_id, address in addresses})
     if keys:
         connection.execute(_LOCK, {"keys": keys}).all()
+
+
+def lock_free_addresses(
+    session: Session, addresses: Iterable[tuple[uuid.UUID, str]]
+) -> set[tuple[uuid.UUID, str]]:
+    """Take, without waiting, the locks of `addresses` that no other transaction holds (until this
+    transaction ends); the addresses whose lock is held elsewhere. Taking them in any order is safe: a
+    transaction that does not wait cannot be part of a deadlock."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return set()
+    of_key = {address_key(tenant_id, address): (tenant_id, address) for tenant_id, address in addresses}
+    if not of_key:
+        return set()
+    busy = connection.execute(_TRY_LOCK, {"keys": sorted(of_key)}).scalars()
+    return {of_key[key] for key in busy}
+
+
+def customer_lock(tenant_id: uuid.UUID, customer_id: uuid.UUID) -> tuple[uuid.UUID, str]:
+    """The name a customer is locked by (it cannot be an address: no identity kind is "customer")."""
+    return (tenant_id, f"customer:{customer_id}")
 
 
 def address_key(tenant_id: uuid.UUID, address: str) -> int:

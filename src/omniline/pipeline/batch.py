@@ -37,12 +37,13 @@ from omniline.conversations.service import (
     thread_messages,
 )
 from omniline.customers.identities import IdentityClaim
+from omniline.customers.repository import find_known_identities
 from omniline.customers.service import SenderPlan, plan_senders, store_senders
 from omniline.db.unit_of_work import UnitOfWork
 from omniline.kernel.ids import new_id
 from omniline.messages.normalized import InboundMessage
 from omniline.messages.repository import MessageRow, insert_messages
-from omniline.pipeline.address_locks import lock_addresses
+from omniline.pipeline.address_locks import customer_lock, lock_addresses, lock_free_addresses
 from omniline.pipeline.ingest import (
     PIPELINE_ACTOR,
     IngestResult,
@@ -90,22 +91,79 @@ def ingest_batch(
 
     Raises InvalidInput for identities that cannot be normalised (before anything is written).
     """
-    pending = [
+    pending = _items(items)
+    lock_addresses(uow.session, ((item.channel.tenant_id, key) for item in pending for key in item.keys))
+    _lock_their_customers(uow, pending)
+    results = _ingest(uow, pending, set(), unhindered=False, now=now)
+    return [results[index] for index in range(len(items))]
+
+
+def ingest_unhindered(
+    uow: UnitOfWork, items: list[tuple[ChannelInfo, InboundMessage]], *, now: datetime
+) -> list[IngestResult | None]:
+    """`ingest_batch` for the messages no concurrent transaction holds up: a message with an address
+    whose lock another transaction holds (PostgreSQL; see pipeline/address_locks.py) is set aside
+    (None in its place), with every later message that depends on it, so that this transaction never
+    waits for another at an address lock. The caller commits and stores the ones set aside in a
+    transaction of their own, with `ingest_batch`.
+
+    Two writers whose groups share a person used to take turns for whole groups (the second waited at
+    the locks until the first committed); now each stores what it can at once.
+    """
+    pending = _items(items)
+    busy = lock_free_addresses(
+        uow.session, {(item.channel.tenant_id, key) for item in pending for key in item.keys}
+    )
+    results = _ingest(uow, pending, busy, unhindered=True, now=now)
+    return [results.get(index) for index in range(len(items))]
+
+
+def _items(items: list[tuple[ChannelInfo, InboundMessage]]) -> list["_Item"]:
+    return [
         _Item(index, channel, inbound, normalise_claims(inbound.identities, region=channel.phone_region))
         for index, (channel, inbound) in enumerate(items)
     ]
-    lock_addresses(uow.session, ((item.channel.tenant_id, key) for item in pending for key in item.keys))
+
+
+def _lock_their_customers(uow: UnitOfWork, pending: list["_Item"]) -> None:
+    """PostgreSQL: wait for the locks of the customers the messages' addresses belong to now (the
+    addresses' locks are held, so no other transaction changes that meanwhile)."""
+    session = uow.session
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    customers = set()
+    for tenant_id in {item.channel.tenant_id for item in pending}:
+        claims = [claim for item in pending if item.channel.tenant_id == tenant_id for claim in item.claims]
+        found = find_known_identities(session, tenant_id, claims)
+        customers |= {customer_lock(tenant_id, known.customer_id) for known, _ in found}
+    lock_addresses(session, customers)
+
+
+def _ingest(
+    uow: UnitOfWork,
+    pending: list["_Item"],
+    busy: set[tuple[uuid.UUID, str]],
+    *,
+    unhindered: bool,
+    now: datetime,
+) -> dict[int, IngestResult]:
+    """Store the messages; results by position. `unhindered`: set aside the messages whose address or
+    customer lock another transaction holds (`busy` starts with the addresses)."""
     results: dict[int, IngestResult] = {}
+    aside = _Claimed()  # the messages set aside, and what depends on them
     while pending:
-        run = _next_run(uow, pending)
+        run, set_aside = _next_run(uow, pending, busy if unhindered else None, aside)
         if run:
             stored = _store_run(uow, run, now=now)
+        elif set_aside:
+            stored = {}
         else:  # the first message waiting goes alone
             item = pending[0]
             stored = {item.index: ingest_message(uow, item.channel, item.inbound, now=now)}
         results |= stored
-        pending = [item for item in pending if item.index not in stored]
-    return [results[index] for index in range(len(items))]
+        gone = stored.keys() | {item.index for item in set_aside}
+        pending = [item for item in pending if item.index not in gone]
+    return results
 
 
 @dataclass(slots=True)
@@ -118,11 +176,17 @@ class _Arrival:
     receipt_id: uuid.UUID
 
 
-def _next_run(uow: UnitOfWork, pending: list[_Item]) -> list[_Arrival]:
-    """The messages that can be stored together next: of the waiting ones, from the first, all of one
-    tenant and up to the first that goes alone (a call event, an auto-reply), those that depend on no
-    earlier one (share an address, an external id or a customer, or a customer it merges). Empty when
-    the first goes alone.
+def _next_run(
+    uow: UnitOfWork, pending: list[_Item], busy: set[tuple[uuid.UUID, str]] | None, aside: "_Claimed"
+) -> tuple[list[_Arrival], list[_Item]]:
+    """The messages that can be stored together next, and those set aside for good: with `busy` (the
+    locks another transaction holds), a message whose address or customer is busy, and every later one
+    that depends on it (`aside` gathers what they claim). The customers' locks that are free are
+    taken here, and the busy ones added to `busy`.
+
+    The run: of the waiting messages, from the first, all of one tenant and up to the first that goes
+    alone (a call event, an auto-reply), those that depend on no earlier one (share an address, an
+    external id or a customer, or a customer it merges). Empty when the first goes alone.
 
     A message that depends on an earlier one waits for a later run, and so does every message after
     it that depends on it: each person's messages are stored in the order they came. Independent
@@ -134,25 +198,48 @@ def _next_run(uow: UnitOfWork, pending: list[_Item]) -> list[_Arrival]:
     # reads and writes with statements, which the objects would not see.
     session.flush()
     session.expire_all()
-    tenant_id = pending[0].channel.tenant_id
+    first = pending[0]
+    held_up = busy is not None and (aside.overlaps(first, set()) or _waits_for(first, set(), busy))
+    if first.alone and held_up:
+        aside.add(first, set())
+        return [], [first]
+    tenant_id = first.channel.tenant_id
     window: list[_Item] = []
     for item in pending[:MAX_RUN]:  # a run takes at most MAX_RUN: plan no more than that
         if item.alone or item.channel.tenant_id != tenant_id:
             break
         window.append(item)
     if not window:
-        return []
+        return [], []
     plans = plan_senders(session, tenant_id, [item.claims for item in window])
+    customers_of: list[set[uuid.UUID]] = [
+        {customer for customer in (plan.customer_id, *plan.match.merge) if customer is not None}
+        for plan in plans
+    ]
+    if busy is not None:
+        busy |= lock_free_addresses(
+            session, {customer_lock(tenant_id, customer) for mine in customers_of for customer in mine}
+        )
     run: list[_Arrival] = []
+    set_aside: list[_Item] = []
     taken, waiting = _Claimed(), _Claimed()
-    for item, plan in zip(window, plans, strict=True):
-        customers = {plan.customer_id, *plan.match.merge} - {None}
-        if taken.overlaps(item, customers) or waiting.overlaps(item, customers):
+    for item, plan, customers in zip(window, plans, customers_of, strict=True):
+        if busy is not None and (_waits_for(item, customers, busy) or aside.overlaps(item, customers)):
+            aside.add(item, customers)
+            set_aside.append(item)
+        elif taken.overlaps(item, customers) or waiting.overlaps(item, customers):
             waiting.add(item, customers)  # it waits for a later run, and so does whatever depends on it
-            continue
-        taken.add(item, customers)
-        run.append(_Arrival(item, plan, new_id(), new_id()))
-    return run
+        else:
+            taken.add(item, customers)
+            run.append(_Arrival(item, plan, new_id(), new_id()))
+    return run, set_aside
+
+
+def _waits_for(item: _Item, customers: set[uuid.UUID], busy: set[tuple[uuid.UUID, str]]) -> bool:
+    tenant_id = item.channel.tenant_id
+    return any((tenant_id, key) in busy for key in item.keys) or any(
+        customer_lock(tenant_id, customer) in busy for customer in customers
+    )
 
 
 @dataclass
@@ -161,16 +248,16 @@ class _Claimed:
 
     addresses: set[str] = field(default_factory=set)
     external_ids: set[tuple[uuid.UUID, str]] = field(default_factory=set)
-    customers: set[uuid.UUID | None] = field(default_factory=set)
+    customers: set[uuid.UUID] = field(default_factory=set)
 
-    def overlaps(self, item: _Item, customers: set[uuid.UUID | None]) -> bool:
+    def overlaps(self, item: _Item, customers: set[uuid.UUID]) -> bool:
         return (
             not self.addresses.isdisjoint(item.keys)
             or item.external_id in self.external_ids
             or not self.customers.isdisjoint(customers)
         )
 
-    def add(self, item: _Item, customers: set[uuid.UUID | None]) -> None:
+    def add(self, item: _Item, customers: set[uuid.UUID]) -> None:
         self.addresses |= item.keys
         self.external_ids.add(item.external_id)
         self.customers |= customers

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from omniline.channels.base import ChannelInfo
 from omniline.kernel.errors import TemporarilyUnavailable
 from omniline.messages.normalized import InboundMessage
-from omniline.pipeline.batch import ingest_batch
+from omniline.pipeline.batch import ingest_batch, ingest_unhindered
 from omniline.pipeline.ingest import IngestResult
 from omniline.pipeline.transaction import AlsoInTransaction, ingest_and_commit
 
@@ -46,6 +46,9 @@ class _Job:
     also: AlsoInTransaction | None
     done: "Future[list[IngestResult]]" = field(default_factory=Future)  # the results, or the error
 
+
+# A job and its messages' results so far (None: not stored yet).
+_Partial = tuple[_Job, list[IngestResult | None]]
 
 _STOP = object()
 
@@ -143,11 +146,16 @@ class IngestWriter:
                 return
 
     def _store(self, group: list[_Job]) -> None:
+        partial: dict[int, list[IngestResult | None]] = {}  # the jobs held up, by id(job)
         try:
-            if len(group) > 1 and self._store_together(group):
-                return
+            if len(group) > 1:
+                held_up = self._store_together([(job, [None] * len(job.messages)) for job in group])
+                if held_up is not None and (not held_up or self._store_together(held_up, wait=True) == []):
+                    return
+                partial = {id(job): results for job, results in held_up or []}
             for job in group:
-                self._store_alone(job)
+                if not job.done.done():
+                    self._store_alone(job, partial.get(id(job)))
         finally:
             for job in group:
                 if not job.done.done():  # the writer itself was interrupted
@@ -155,35 +163,56 @@ class IngestWriter:
                         TemporarilyUnavailable("the message could not be stored; please retry")
                     )
 
-    def _store_together(self, group: list[_Job]) -> bool:
-        """One transaction for the whole group; False (nothing stored) when anything in it failed."""
+    def _store_together(self, group: list[_Partial], *, wait: bool = False) -> list[_Partial] | None:
+        """One transaction for the messages of the whole group that are not stored yet (None in a job's
+        results); None (nothing stored) when anything in it failed.
+
+        Without `wait`, a message that another transaction holds up at a lock (`ingest_unhindered`)
+        is set aside: its job is not answered and its bookkeeping not done, and the jobs so held up
+        come back with the results they have, for a transaction of their own once this one has
+        committed. With `wait`, every job is answered and the list is empty."""
         container = self._container
+        held_up: list[_Partial] = []
+        answered: list[tuple[_Job, list[IngestResult]]] = []
         try:
             with container.uow() as uow:
                 now = container.clock()
                 # Every job's messages in one batch (set-based, pipeline/batch.py), then each job's own
                 # bookkeeping with its results.
-                stored = ingest_batch(
-                    uow, [(job.channel, message) for job in group for message in job.messages], now=now
+                items = [
+                    (job.channel, message)
+                    for job, results in group
+                    for message, result in zip(job.messages, results, strict=True)
+                    if result is None
+                ]
+                stored = iter(
+                    list(ingest_batch(uow, items, now=now))
+                    if wait
+                    else ingest_unhindered(uow, items, now=now)
                 )
-                results = []
-                for job in group:
-                    mine, stored = stored[: len(job.messages)], stored[len(job.messages) :]
+                for job, earlier in group:
+                    mine = [result if result is not None else next(stored) for result in earlier]
+                    complete = [result for result in mine if result is not None]
+                    if len(complete) < len(mine):
+                        held_up.append((job, mine))
+                        continue
                     if job.also is not None:
-                        job.also(uow, mine)
-                    results.append(mine)
+                        job.also(uow, complete)
+                    answered.append((job, complete))
                 uow.commit()
         except Exception:
             # Rolled back by the unit of work; each job is tried alone and answered on its own.
             log.debug("a group of %d hook jobs failed together; storing them one by one", len(group))
-            return False
-        for job, stored in zip(group, results, strict=True):
-            job.done.set_result(stored)
-        return True
+            return None
+        for job, results in answered:
+            job.done.set_result(results)
+        return held_up
 
-    def _store_alone(self, job: _Job) -> None:
+    def _store_alone(self, job: _Job, stored_before: list[IngestResult | None] | None = None) -> None:
         try:
-            results = ingest_and_commit(self._container, job.channel, job.messages, also=job.also)
+            results = ingest_and_commit(
+                self._container, job.channel, job.messages, also=job.also, stored_before=stored_before
+            )
         except BaseException as error:  # handed to the caller through the future
             job.done.set_exception(error)
         else:

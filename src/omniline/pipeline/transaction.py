@@ -11,7 +11,8 @@ then finds the identity. If contention persists, the caller gets a 503.
 import random
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -19,7 +20,7 @@ from omniline.channels.base import ChannelInfo
 from omniline.db.unit_of_work import UnitOfWork
 from omniline.kernel.errors import TemporarilyUnavailable
 from omniline.messages.normalized import InboundMessage
-from omniline.pipeline.batch import ingest_batch
+from omniline.pipeline.batch import ingest_batch, ingest_unhindered
 from omniline.pipeline.ingest import IngestResult
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 ATTEMPTS = 6
 
 AlsoInTransaction = Callable[[UnitOfWork, list[IngestResult]], None]
+_T = TypeVar("_T")
 
 
 def ingest_and_commit(
@@ -36,17 +38,48 @@ def ingest_and_commit(
     messages: list[InboundMessage],
     *,
     also: AlsoInTransaction | None = None,
+    stored_before: list[IngestResult | None] | None = None,
 ) -> list[IngestResult]:
-    """Ingest `messages` (and run `also`) in one transaction, commit, and return the results."""
+    """Ingest `messages` (and run `also`) in one transaction, commit, and return the results.
+
+    Without `also`, the messages that another transaction holds up at a lock (PostgreSQL) are stored in
+    a second transaction, after the first has committed the others (`ingest_unhindered`).
+    `stored_before`: the results of those of the messages that an earlier transaction committed (None
+    for the others); only the others are ingested, and `also` is given all."""
+    earlier = stored_before if stored_before is not None else [None] * len(messages)
+    missing = [
+        (channel, message) for message, result in zip(messages, earlier, strict=True) if result is None
+    ]
+
+    def complete(stored: list[IngestResult]) -> list[IngestResult]:
+        rest = iter(stored)
+        return [result if result is not None else next(rest) for result in earlier]
+
+    if also is not None:
+
+        def with_also(uow: UnitOfWork, now: datetime) -> list[IngestResult]:
+            results = complete(ingest_batch(uow, missing, now=now))
+            also(uow, results)
+            return results
+
+        return commit_retrying(container, with_also)
+    first = commit_retrying(container, lambda uow, now: ingest_unhindered(uow, missing, now=now))
+    held_up = [item for item, result in zip(missing, first, strict=True) if result is None]
+    rest = iter(
+        commit_retrying(container, lambda uow, now: ingest_batch(uow, held_up, now=now)) if held_up else []
+    )
+    return complete([result if result is not None else next(rest) for result in first])
+
+
+def commit_retrying(container: "Container", work: Callable[[UnitOfWork, datetime], _T]) -> _T:
+    """Run `work` in a unit of work and commit; run it again (a few times, after a short pause) when it
+    lost a race to a concurrent transaction. Raises TemporarilyUnavailable when contention persists."""
     for attempt in range(ATTEMPTS):
         with container.uow() as uow:
             try:
-                now = container.clock()
-                results = ingest_batch(uow, [(channel, message) for message in messages], now=now)
-                if also is not None:
-                    also(uow, results)
+                answer = work(uow, container.clock())
                 uow.commit()
-                return results
+                return answer
             except DBAPIError as error:
                 if not retryable(error):
                     raise
