@@ -19,6 +19,7 @@ published after the commit, as always.
 import logging
 import queue
 import threading
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_JOBS = 64  # jobs in one transaction: bounds how long the first caller of a group waits
+LINGER_SECONDS = 0.002
+LINGER_UNTIL_JOBS = 8
 POSTGRES_WRITERS = 2  # measured: 2 beat 1 and 4 over HTTP (bench/ingest.py, 2 cores)
 
 
@@ -69,6 +72,8 @@ class IngestWriter:
         self._threads: list[threading.Thread] = []
         self._start_lock = threading.Lock()
         self._closed = False
+        self._storing = 0  # writers in the middle of a transaction
+        self._storing_lock = threading.Lock()
 
     def ingest(
         self,
@@ -128,31 +133,48 @@ class IngestWriter:
     def _run(self) -> None:
         while True:
             first = self._jobs.get()
-            if first is _STOP:
+            if not isinstance(first, _Job):  # _STOP
                 return
-            group = [first]
-            stop = False
-            while len(group) < self._max_jobs:
-                try:
-                    more = self._jobs.get_nowait()
-                except queue.Empty:
-                    break
-                if more is _STOP:
-                    stop = True
-                    break
-                group.append(more)
-            self._store([job for job in group if isinstance(job, _Job)])
+            group, stop = self._gather(first)
+            with self._storing_lock:
+                self._storing += 1
+            try:
+                self._store(group)
+            finally:
+                with self._storing_lock:
+                    self._storing -= 1
             if stop:
                 return
+
+    def _gather(self, first: _Job) -> tuple[list[_Job], bool]:
+        """The group that starts with `first`: every job waiting, up to `max_jobs`; and whether a stop
+        was met. While another writer is storing, the hooks arrive faster than one writer takes them:
+        this one then waits up to LINGER_SECONDS for a group of LINGER_UNTIL_JOBS, rather than paying a
+        whole transaction for one or two (measured over HTTP on PostgreSQL: 620 of 1,100 transactions
+        stored a single message without it)."""
+        group = [first]
+        linger_until = time.monotonic() + LINGER_SECONDS if self._storing > 0 else None
+        while len(group) < self._max_jobs:
+            try:
+                if linger_until is not None and len(group) < LINGER_UNTIL_JOBS:
+                    more = self._jobs.get(timeout=max(linger_until - time.monotonic(), 0.0))
+                else:
+                    more = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            if more is _STOP:
+                return group, True
+            assert isinstance(more, _Job)
+            group.append(more)
+        return group, False
 
     def _store(self, group: list[_Job]) -> None:
         partial: dict[int, list[IngestResult | None]] = {}  # the jobs held up, by id(job)
         try:
-            if len(group) > 1:
-                held_up = self._store_together([(job, [None] * len(job.messages)) for job in group])
-                if held_up is not None and (not held_up or self._store_together(held_up, wait=True) == []):
-                    return
-                partial = {id(job): results for job, results in held_up or []}
+            held_up = self._store_together([(job, [None] * len(job.messages)) for job in group])
+            if held_up is not None and (not held_up or self._store_together(held_up, wait=True) == []):
+                return
+            partial = {id(job): results for job, results in held_up or []}
             for job in group:
                 if not job.done.done():
                     self._store_alone(job, partial.get(id(job)))
