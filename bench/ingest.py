@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from _support import (
     backend_of,
@@ -147,6 +147,7 @@ class Workload:
         self.rng = random.Random(seed)
         self.people: list[Person] = []
         self.serial = 0
+        self.made = 0  # items made so far: each item's external id is its number, across calls
 
     def _next(self) -> int:
         self.serial += 1
@@ -183,7 +184,8 @@ class Workload:
         return self.rng.choice(TEXTS).format(n=self.rng.randrange(10000, 99999))
 
     def items(self, count: int) -> list[WorkItem]:
-        return [self._item(index) for index in range(count)]
+        first, self.made = self.made, self.made + count
+        return [self._item(index) for index in range(first, first + count)]
 
     def _item(self, index: int) -> WorkItem:
         rng = self.rng
@@ -234,14 +236,20 @@ class Workload:
 # ---------------------------------------------------------------------------------------------- setup
 
 
+HISTORY_SHARE = 0.5  # the history a database holds before a run: this share of the N measured messages
+HISTORY_GROUP = 64
+
+
 @dataclass
 class Prepared:
     container: Container
     channel: ChannelInfo
+    workload: Workload  # the messages to measure come next from it (its people include the history's)
 
 
-def prepare(url: str) -> Prepared:
-    """Migrate the database and create a tenant, an admin and an `api` channel through the services."""
+def prepare(url: str, n: int) -> Prepared:
+    """Migrate the database, create a tenant, an admin and an `api` channel through the services, and
+    give it a history (`with_history`)."""
     upgrade_database(sqlalchemy_url(url))
     container = bootstrap(Settings(database_url=url, secret_key=secrets.token_urlsafe(32)))
     with container.uow() as uow:
@@ -266,18 +274,37 @@ def prepare(url: str) -> Prepared:
         uow.session.flush()
         info = channel_info(channel, tenant.default_region)
         uow.commit()
-    return Prepared(container, info)
+    return with_history(Prepared(container, info, Workload()), n)
+
+
+def with_history(prepared: Prepared, n: int) -> Prepared:
+    """Store N × HISTORY_SHARE messages of the workload (not measured), then, on PostgreSQL, ANALYZE.
+
+    The measured messages then meet what a running system has: customers who come back, tables that
+    are not empty, and statistics, which autovacuum keeps in a running database. Without them the
+    server plans its statements, once per connection, for tables it has never analysed, and keeps the
+    plans while the run grows the tables: an identity lookup then reads every address of a kind
+    instead of using the index, and the foreign-key checks scan the tables they check."""
+    container, channel = prepared.container, prepared.channel
+    sent_at = datetime.now(UTC)
+    history = [item.inbound(channel.id, sent_at) for item in prepared.workload.items(int(n * HISTORY_SHARE))]
+    _ingest_all(container, channel, history, HISTORY_GROUP)
+    if container.engine.dialect.name == "postgresql":
+        with container.engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+        container.engine.dispose()  # new connections: plans made before the statistics are dropped
+    return prepared
 
 
 # -------------------------------------------------------------------------------------------- pipeline
 
 
 def run_pipeline(url: str, n: int, workers: int = 1, group: int = 1) -> dict[str, Any]:
-    prepared = prepare(url)
+    prepared = prepare(url, n)
     container, channel = prepared.container, prepared.channel
     warm = warmup_count(n)
     sent_at = datetime.now(UTC)
-    messages = [item.inbound(channel.id, sent_at) for item in Workload().items(warm + n)]
+    messages = [item.inbound(channel.id, sent_at) for item in prepared.workload.items(warm + n)]
     try:
         _ingest_all(container, channel, messages[:warm], group)
         settle_for_serving()  # the garbage collector as `omniline serve` runs it
@@ -322,11 +349,11 @@ def _ingest_all(
 def run_profile(url: str, n: int, group: int = 1) -> dict[str, Any]:
     """cProfile of the pipeline (top functions to stderr) and the SQL statements per message; with
     `group` > 1, `ingest_and_commit` stores that many messages at a time (set-based, pipeline/batch.py)."""
-    prepared = prepare(url)
+    prepared = prepare(url, n)
     container, channel = prepared.container, prepared.channel
     warm = warmup_count(n)
     sent_at = datetime.now(UTC)
-    items = Workload().items(warm + n)
+    items = prepared.workload.items(warm + n)
     messages = [item.inbound(channel.id, sent_at) for item in items]
     statements: Counter[str] = Counter()
     per_kind: dict[str, Counter[str]] = {}
@@ -397,7 +424,7 @@ def _table_of(statement: str) -> str:
 
 
 def run_http(url: str, n: int, concurrency: int) -> dict[str, Any]:
-    prepared = prepare(url)
+    prepared = prepare(url, n)
     channel = prepared.channel
     prepared.container.close()
     warm = warmup_count(n)
@@ -405,7 +432,7 @@ def run_http(url: str, n: int, concurrency: int) -> dict[str, Any]:
     sent_at = datetime.now(UTC).isoformat()
     requests = [
         _signed_request(channel, port, json.dumps(item.body(sent_at), ensure_ascii=False).encode())
-        for item in Workload().items(warm + n)
+        for item in prepared.workload.items(warm + n)
     ]
     with running_server(url, port, secret_key=secrets.token_urlsafe(32)) as server:
         warm_result = _run_loop(_drive("127.0.0.1", port, requests[:warm], concurrency))
