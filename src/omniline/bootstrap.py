@@ -14,7 +14,8 @@ from omniline.channels.cache import channel_cache
 from omniline.channels.outbox import RetryPolicy
 from omniline.channels.registry import ChannelRegistry, default_registry
 from omniline.db import models as _all_models  # noqa: F401  (registers every table with the ORM)
-from omniline.db.engine import build_engine
+from omniline.db.checkpoints import WalCheckpointer
+from omniline.db.engine import build_engine, start_checkpoints
 from omniline.db.unit_of_work import UnitOfWork
 from omniline.files.store import FileStore
 from omniline.kernel.clock import Clock, utcnow
@@ -35,6 +36,7 @@ class Container:
     files: FileStore
     clock: Clock = field(default=utcnow)
     write_lock: "threading.RLock | None" = None  # SQLite only: see UnitOfWork
+    checkpoints: WalCheckpointer | None = None  # SQLite only: see db/checkpoints.py
     channel_cache: TtlCache[uuid.UUID, ChannelInfo] = field(default_factory=channel_cache)
     _ingest_writer: IngestWriter | None = field(default=None, repr=False)
     _writer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -67,6 +69,8 @@ class Container:
             self._ingest_writer.close()
         self.http.close()
         self.engine.dispose()
+        if self.checkpoints is not None:
+            self.checkpoints.close()
 
 
 def bootstrap(
@@ -88,4 +92,5 @@ def bootstrap(
         files=FileStore(Path(settings.files_dir), max_file_bytes=settings.max_file_bytes),
         clock=clock,
         write_lock=threading.RLock() if engine.dialect.name == "sqlite" else None,
+        checkpoints=start_checkpoints(settings.sqlalchemy_url),
     )

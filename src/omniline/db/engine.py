@@ -7,6 +7,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 
+from omniline.db.checkpoints import FALLBACK_AUTOCHECKPOINT_PAGES, WalCheckpointer
+
 
 def build_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for `url`; SQLite gets WAL, foreign keys and write-intent transactions."""
@@ -37,6 +39,14 @@ def _postgresql_engine(url: str, *, echo: bool) -> Engine:
         ping(dbapi_connection)
 
     return engine
+
+
+def start_checkpoints(url: str) -> WalCheckpointer | None:
+    """The background WAL checkpoints of an SQLite database file (None for PostgreSQL or :memory:)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return WalCheckpointer(parsed.database).start()
 
 
 def ping(dbapi_connection: Any) -> None:
@@ -74,6 +84,8 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages per connection: fewer reads
         cursor.execute("PRAGMA mmap_size=268435456")  # read through a memory map, not read() calls
+        # Checkpoints are WalCheckpointer's (db/checkpoints.py); a commit checkpoints only if it lags.
+        cursor.execute(f"PRAGMA wal_autocheckpoint={FALLBACK_AUTOCHECKPOINT_PAGES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
