@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -219,3 +220,20 @@ def test_ingest_and_commit_stores_the_free_messages_at_once_and_the_held_up_ones
             "h-1": results[0].message_id,
             "h-2": results[1].message_id,
         }
+
+
+def test_a_message_that_goes_alone_is_set_aside_too_when_its_customer_is_held_elsewhere(
+    container: Container, channel: ChannelInfo, anna: uuid.UUID
+) -> None:
+    auto_reply = app_message(channel, "auto-1", "Я в отпуске до понедельника", "email:anna@пример.рф")
+    auto_reply = replace(auto_reply, auto_generated=True)  # an auto-reply goes alone
+    with held_elsewhere(container, customer_lock(channel.tenant_id, anna)):
+        with container.uow() as uow:
+            results = ingest_unhindered(
+                uow,
+                [(channel, auto_reply), (channel, app_message(channel, "free-1", "你好", "wechat:o6_li"))],
+                now=NOW,
+            )
+            uow.commit()
+        assert results[0] is None and results[1] is not None
+        assert stored_external_ids(container) == {"anna-0", "free-1"}

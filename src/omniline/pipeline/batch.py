@@ -199,11 +199,13 @@ def _next_run(
     session.flush()
     session.expire_all()
     first = pending[0]
-    held_up = busy is not None and (aside.overlaps(first, set()) or _waits_for(first, set(), busy))
-    if first.alone and held_up:
-        aside.add(first, set())
-        return [], [first]
     tenant_id = first.channel.tenant_id
+    if first.alone and busy is not None:  # it goes alone, holding its customers' locks like a run
+        customers = _customers_of(plan_senders(session, tenant_id, [first.claims])[0])
+        busy |= lock_free_addresses(session, {customer_lock(tenant_id, customer) for customer in customers})
+        if aside.overlaps(first, customers) or _waits_for(first, customers, busy):
+            aside.add(first, customers)
+            return [], [first]
     window: list[_Item] = []
     for item in pending[:MAX_RUN]:  # a run takes at most MAX_RUN: plan no more than that
         if item.alone or item.channel.tenant_id != tenant_id:
@@ -212,10 +214,7 @@ def _next_run(
     if not window:
         return [], []
     plans = plan_senders(session, tenant_id, [item.claims for item in window])
-    customers_of: list[set[uuid.UUID]] = [
-        {customer for customer in (plan.customer_id, *plan.match.merge) if customer is not None}
-        for plan in plans
-    ]
+    customers_of = [_customers_of(plan) for plan in plans]
     if busy is not None:
         busy |= lock_free_addresses(
             session, {customer_lock(tenant_id, customer) for mine in customers_of for customer in mine}
@@ -233,6 +232,11 @@ def _next_run(
             taken.add(item, customers)
             run.append(_Arrival(item, plan, new_id(), new_id()))
     return run, set_aside
+
+
+def _customers_of(plan: SenderPlan) -> set[uuid.UUID]:
+    """The customers a message's sender plan touches: its customer and those it merges."""
+    return {customer for customer in (plan.customer_id, *plan.match.merge) if customer is not None}
 
 
 def _waits_for(item: _Item, customers: set[uuid.UUID], busy: set[tuple[uuid.UUID, str]]) -> bool:
