@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Uuid, event, select, update
 from omniline.accounts.service import create_tenant
 from omniline.bootstrap import Container
 from omniline.customers.models import Customer
+from omniline.customers.repository import FILL_MISSING_NAME
 from omniline.db.base import UTCDateTime, table_of
 from omniline.db.bulk import RowsInsert, RowsUpdate
 from omniline.kernel.ids import new_id
@@ -28,16 +29,6 @@ RENAME = RowsUpdate(
     customer_id=Uuid(),
     name=CUSTOMERS.c.name.type,
     now=UTCDateTime(),
-)
-NAME_IF_MISSING = RowsUpdate(
-    lambda p: (
-        update(CUSTOMERS)
-        .where(CUSTOMERS.c.id == p.customer_id, CUSTOMERS.c.name.is_(None))
-        .values(name=p.name)
-    ),
-    key="customer_id",
-    customer_id=Uuid(),
-    name=CUSTOMERS.c.name.type,
 )
 
 
@@ -185,7 +176,7 @@ def test_an_updates_own_condition_holds_for_every_row(container: Container, tena
     ]
     with container.engine.begin() as connection:
         insert_customers(connection, rows)
-        NAME_IF_MISSING.execute(connection, [{"customer_id": row["id"], "name": "Анна"} for row in rows])
+        FILL_MISSING_NAME.execute(connection, [{"customer_id": row["id"], "name": "Анна"} for row in rows])
         assert names(connection, rows) == ["Анна", "Agent-given name", "Анна"]
 
 
