@@ -124,16 +124,57 @@ class RowsInsert:
         self.statement = insert(table)
         self._set_based: dict[tuple[tuple[str, ...], bool], Any] = {}
         self._new_only_rows: dict[str, Any] = {}
+        self._sqlite_plans: dict[tuple[str, ...], tuple[str, list[Any]] | None] = {}
         # JSON has no bytes: a table with a binary column keeps the executemany.
         self._travels_as_json = not any(isinstance(c.type, LargeBinary) for c in table.columns)
 
     def execute(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return
-        if not (self._travels_as_json and _on_postgresql(connection, rows)):
+        if connection.dialect.name == "sqlite" and len(rows) > 1:
+            self._executemany_on_sqlite(connection, rows)
+        elif not (self._travels_as_json and _on_postgresql(connection, rows)):
+            connection.execute(self.statement, list(rows))
+        else:
+            connection.execute(self._from_recordset(tuple(rows[0]), new_only=False), {"rows": _as_json(rows)})
+
+    def _executemany_on_sqlite(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """The driver's executemany with each column's own bind processor applied here, in one pass:
+        SQLAlchemy's per-row parameter handling took a sixth of the group-commit writer's time."""
+        names = tuple(rows[0])
+        plan = self._sqlite_plan(connection, names)
+        if plan is None:
             connection.execute(self.statement, list(rows))
             return
-        connection.execute(self._from_recordset(tuple(rows[0]), new_only=False), {"rows": _as_json(rows)})
+        sql, processors = plan
+        connection.exec_driver_sql(
+            sql,
+            [
+                tuple(
+                    value if process is None else process(value)
+                    for value, process in zip((row[name] for name in names), processors, strict=True)
+                )
+                for row in rows
+            ],
+        )
+
+    def _sqlite_plan(self, connection: Connection, names: tuple[str, ...]) -> tuple[str, list[Any]] | None:
+        """The SQL and the columns' bind processors; None when the rows leave out a column that has a
+        Python-side default (SQLAlchemy's own executemany fills those in)."""
+        if names in self._sqlite_plans:
+            return self._sqlite_plans[names]
+        plan: tuple[str, list[Any]] | None = None
+        if all(column.default is None or column.name in names for column in self.table.columns):
+            dialect = connection.dialect
+            quote = dialect.identifier_preparer.quote
+            columns = ", ".join(quote(name) for name in names)
+            sql = f"INSERT INTO {quote(self.table.name)} ({columns}) VALUES ({', '.join('?' for _ in names)})"
+            processors = [
+                self.table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+            ]
+            plan = (sql, processors)
+        self._sqlite_plans[names] = plan
+        return plan
 
     def insert_new(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> set[Any]:
         """Insert the rows that do not clash with one already stored (on `skip_existing_on`); the ids
