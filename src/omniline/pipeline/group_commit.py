@@ -4,11 +4,16 @@ Every provider hook used to run its own transaction. Under load the hooks queue 
 write lock (SQLite has one writer; PostgreSQL pays a round trip and a WAL flush per commit), and each
 pays for its own BEGIN and COMMIT. The `IngestWriter` runs writer threads: a hook hands it its
 messages and waits; a free writer takes every job waiting (up to `MAX_JOBS`), runs them in order in
-one unit of work and commits once. A lone request is not held back: a writer starts on it at once, and
-only the requests that arrive meanwhile form the next group.
+one unit of work and commits once. A lone request is not held back: a writer starts on it at once
+(unless the other writer is storing; it then waits up to LINGER_SECONDS for company), and only the
+requests that arrive meanwhile form the next group.
 
 SQLite gets one writer (it has one writer anyway). PostgreSQL gets `POSTGRES_WRITERS`, so that one
 group waiting on a row lock (a customer an agent's transaction holds) does not hold up every hook.
+The writers do not wait for each other: a group is stored unhindered (pipeline/batch.py), the jobs
+whose messages the other writer holds up at a lock are left unanswered, and their remaining messages
+are stored in a second transaction once the first has committed; only then are those jobs answered
+and their bookkeeping done.
 
 When anything in a group fails (bad input, a conflicting write, a bug), the group is rolled back and
 each job runs again alone, in its own transaction with the usual retries, so the failure reaches its
