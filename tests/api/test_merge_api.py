@@ -6,8 +6,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import select
 
 from omniline.bootstrap import Container
+from omniline.routing.models import Task
 from tests.support import ApiWorld, app_message, make_world, row_counts
 
 REASON = "один и тот же человек: 同一个客户"
@@ -452,3 +454,26 @@ def test_a_message_on_bs_old_conversation_while_merged_goes_back_to_b_with_it(wo
     ]
     assert texts(world, b_id) == ["还是没收到", "请帮我查一下", "我的订单在哪里？"]
     assert texts(world, a_id) == ["Заказ № 42", "Где мой заказ?"]
+
+
+def test_the_work_on_the_merged_customers_cases_follows_the_merge_and_comes_back(
+    world: ApiWorld, container: Container
+) -> None:
+    def owners_of_work(case_ids: set[str]) -> set[str]:
+        with container.engine.connect() as connection:
+            rows = connection.execute(select(Task.case_id, Task.customer_id)).all()
+        return {str(owner) for case_id, owner in rows if str(case_id) in case_ids}
+
+    # given B's cases, routed to work
+    a, b = two_customers(world)
+    a_id, b_id = a["customer_id"], b["customer_id"]
+    b_cases = {case["id"] for case in customer(world, b_id)["cases"]}
+    assert owners_of_work(b_cases) == {b_id}
+
+    # when B is merged into A, B's work is A's (routing reads work by customer: last agent, waiting work)
+    assert merge(world, a_id, b_id).status_code == 200
+    assert owners_of_work(b_cases) == {a_id}
+
+    # and when the merge is undone, the work goes back with B's cases
+    assert unmerge(world, a_id, b_id).status_code == 200
+    assert owners_of_work(b_cases) == {b_id}

@@ -3,8 +3,8 @@
 
 `merge_many` merges several pairs with one statement per step for all of them (the pipeline merges the
 senders of a run of messages at once; an agent's merge is one pair). Each merge of a customer is:
-- its identities, conversations, cases, messages and events move to the survivor (the ids moved are
-  kept in the merge record);
+- its identities, conversations, cases, messages, events and tasks move to the survivor (the ids
+  moved are kept in the merge record);
 - customers merged into it earlier now point at the survivor (`redirected`);
 - it points at the survivor (`merged_into_id`), and a survivor without a name takes its name;
 - a `customer_merges` row, a `customer.merged` event on the survivor's timeline, an audit entry.

@@ -27,17 +27,21 @@ from omniline.customers.search import SearchTerms
 from omniline.db.base import table_of
 from omniline.db.bulk import RowsInsert, RowsUpdate, one_of
 from omniline.messages.models import Message
+from omniline.routing.models import Task
 from omniline.timeline.models import TimelineEvent
 
-# The tables whose rows follow their customer through a merge, in the order they are moved.
+# The tables whose rows follow their customer through a merge, in the order they are moved. Tasks
+# (the work on the cases) follow too: routing reads a customer's work by customer (the last agent who
+# helped, work already waiting).
 OWNED_TABLES: dict[
-    str, type[Identity] | type[Conversation] | type[Case] | type[Message] | type[TimelineEvent]
+    str, type[Identity] | type[Conversation] | type[Case] | type[Message] | type[TimelineEvent] | type[Task]
 ] = {
     "identities": Identity,
     "conversations": Conversation,
     "cases": Case,
     "messages": Message,
     "events": TimelineEvent,
+    "tasks": Task,
 }
 
 

@@ -17,6 +17,7 @@ from omniline.customers.models import Customer, CustomerMerge
 from omniline.kernel.errors import Conflict, NotFound
 from omniline.kernel.ids import new_id
 from omniline.messages.models import Message
+from omniline.routing.models import Task
 from omniline.security.audit import record_audit
 from omniline.timeline.models import TimelineEvent
 from omniline.timeline.service import record_event
@@ -203,7 +204,8 @@ def unmerge_customer(
     """Undo the merge that folded `merged_id` away: both records get back their own rows.
 
     Rows recorded by the merge go back, and so do conversations that arrived since on one of the
-    returned identities (with their messages and events). Raises Conflict if it is not merged.
+    returned identities (with their messages and events) and the work on the returned cases. Raises
+    Conflict if it is not merged.
     """
     merged = get_customer(session, tenant_id, merged_id)
     record = session.scalars(
@@ -232,6 +234,13 @@ def unmerge_customer(
             chunk = conversations[start : start + 500]
             following += session.scalars(select(model.id).where(model.conversation_id.in_(chunk)))
         moved[table] = list(dict.fromkeys([*moved.get(table, []), *following]))
+    # The work on the returned cases goes back with them, including work made while merged.
+    returned_cases = moved.get("cases", [])
+    work: list[uuid.UUID] = []
+    for start in range(0, len(returned_cases), 500):
+        chunk = returned_cases[start : start + 500]
+        work += session.scalars(select(Task.id).where(Task.case_id.in_(chunk)))
+    moved["tasks"] = list(dict.fromkeys([*moved.get("tasks", []), *work]))
     for table in repository.OWNED_TABLES:
         repository.reassign(session, table, moved.get(table, []), merged_id)
     if moved.get("redirected"):
