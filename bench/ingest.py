@@ -5,10 +5,10 @@
 
 Each mode runs on its own fresh database (an SQLite file in a temporary directory by default; on a
 postgresql:// server a throwaway database `omniline_bench_<pid>_<mode>` that is dropped at the end),
-with one tenant and one `api` channel. The workload is N inbound app messages: ~30% from new
-customers, ~50% from returning customers (an identity seen before), ~20% carrying several identities
-(app id + phone + e-mail) that link new addresses to a known customer or merge two known customers,
-with texts in English, Russian and Chinese.
+with one tenant, one `api` channel and a history of N/2 messages (`with_history`). The workload is N
+inbound app messages: ~30% from new customers, ~50% from returning customers (an identity seen before),
+~20% carrying several identities (app id + phone + e-mail) that link new addresses to a known customer
+or merge two known customers, with texts in English, Russian and Chinese.
 
 - pipeline: `ingest_and_commit` with one message per transaction (`--group 1`, the default), each call
   timed; `--group G` stores G messages per transaction, as the hooks' group commit does under load
@@ -284,7 +284,7 @@ def with_history(prepared: Prepared, n: int) -> Prepared:
     are not empty, and statistics, which autovacuum keeps in a running database. Without them the
     server plans its statements, once per connection, for tables it has never analysed, and keeps the
     plans while the run grows the tables: an identity lookup then reads every address of a kind
-    instead of using the index, and the foreign-key checks scan the tables they check."""
+    instead of using the index."""
     container, channel = prepared.container, prepared.channel
     sent_at = datetime.now(UTC)
     history = [item.inbound(channel.id, sent_at) for item in prepared.workload.items(int(n * HISTORY_SHARE))]

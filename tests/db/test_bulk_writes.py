@@ -212,3 +212,18 @@ def test_insert_new_leaves_out_rows_already_stored_and_answers_the_others(
 def test_insert_new_needs_the_unique_columns(container: Container, tenant_id: uuid.UUID) -> None:
     with container.engine.begin() as connection, pytest.raises(TypeError, match="skip_existing_on"):
         RowsInsert(CUSTOMERS).insert_new(connection, [customer_row(tenant_id, None)])
+    with container.engine.connect() as connection:
+        assert connection.execute(select(CUSTOMERS.c.id)).all() == []
+
+
+def test_rows_that_leave_out_a_defaulted_column_get_its_default(
+    container: Container, tenant_id: uuid.UUID
+) -> None:
+    rows = [
+        {key: value for key, value in customer_row(tenant_id, name).items() if key not in ("tier", "value")}
+        for name in ("Анна", "王芳")
+    ]
+    with container.engine.begin() as connection:
+        insert_customers(connection, rows)
+        stored = connection.execute(select(CUSTOMERS.c.name, CUSTOMERS.c.tier, CUSTOMERS.c.value)).all()
+    assert sorted(stored) == [("Анна", "standard", 0.0), ("王芳", "standard", 0.0)]

@@ -77,21 +77,18 @@ def _move_rows(model: Any) -> RowsUpdate:
     )
 
 
+def _rows_of(name: str, table: Any, owner: Any) -> Any:
+    """(name, row id, owner) of the rows of `table` whose `owner` column is one of the ids."""
+    return select(literal_column(f"'{name}'"), table.c.id, owner).where(one_of(owner, "ids"))
+
+
 _MOVES = {name: _move_rows(model) for name, model in OWNED_TABLES.items()}
 _REDIRECTED = "customers merged into them"
-# What the merged customers own, table by table, and the customers merged into them earlier: one
-# statement for all (each owned table's rows as (table, row id, owner), the redirected customers as
-# (_REDIRECTED, customer id, the customer it points at)).
+# What the merged customers own, table by table, and the customers merged into them earlier, in one
+# statement.
 _OWNED_AND_REDIRECTED = union_all(
-    *(
-        select(literal_column(f"'{name}'"), table.c.id, table.c.customer_id).where(
-            one_of(table.c.customer_id, "ids")
-        )
-        for name, table in ((name, table_of(model)) for name, model in OWNED_TABLES.items())
-    ),
-    select(literal_column(f"'{_REDIRECTED}'"), _CUSTOMERS.c.id, _CUSTOMERS.c.merged_into_id).where(
-        one_of(_CUSTOMERS.c.merged_into_id, "ids")
-    ),
+    *(_rows_of(name, table_of(model), table_of(model).c.customer_id) for name, model in OWNED_TABLES.items()),
+    _rows_of(_REDIRECTED, _CUSTOMERS, _CUSTOMERS.c.merged_into_id),
 )
 
 

@@ -228,19 +228,17 @@ def unmerge_customer(
     )
     conversations = list(dict.fromkeys([*moved.get("conversations", []), *later]))
     moved["conversations"] = conversations
-    for table, model in (("messages", Message), ("events", TimelineEvent)):
-        following: list[uuid.UUID] = []
-        for start in range(0, len(conversations), 500):
-            chunk = conversations[start : start + 500]
-            following += session.scalars(select(model.id).where(model.conversation_id.in_(chunk)))
-        moved[table] = list(dict.fromkeys([*moved.get(table, []), *following]))
-    # The work on the returned cases goes back with them, including work made while merged.
-    returned_cases = moved.get("cases", [])
-    work: list[uuid.UUID] = []
-    for start in range(0, len(returned_cases), 500):
-        chunk = returned_cases[start : start + 500]
-        work += session.scalars(select(Task.id).where(Task.case_id.in_(chunk)))
-    moved["tasks"] = list(dict.fromkeys([*moved.get("tasks", []), *work]))
+    # …and the work on the returned cases goes back with them, including work made while merged.
+    following = (
+        ("messages", Message.id, Message.conversation_id, conversations),
+        ("events", TimelineEvent.id, TimelineEvent.conversation_id, conversations),
+        ("tasks", Task.id, Task.case_id, moved.get("cases", [])),
+    )
+    for table, row_id, parent, parents in following:
+        found: list[uuid.UUID] = []
+        for start in range(0, len(parents), 500):  # stay under the backends' bound-parameter limits
+            found += session.scalars(select(row_id).where(parent.in_(parents[start : start + 500])))
+        moved[table] = list(dict.fromkeys([*moved.get(table, []), *found]))
     for table in repository.OWNED_TABLES:
         repository.reassign(session, table, moved.get(table, []), merged_id)
     if moved.get("redirected"):

@@ -9,9 +9,10 @@ third of ours. Here the rows travel as **one JSON parameter** and the server unp
 The statements are written once, as a function of their parameters (`lambda p: update(T).where(T.c.id ==
 p.case_id).values(...)`), and built twice: with bind parameters, for SQLite and for a single row (an
 executemany there costs next to nothing, and one row needs no JSON), and with the columns of the
-recordset, for PostgreSQL. Both write the same values: UUIDs and datetimes travel as their ISO text (a
-naive datetime as UTC, as `UTCDateTime` stores it), and a JSON column's Python None is JSON null, as
-SQLAlchemy's JSON type writes it.
+recordset, for PostgreSQL. (On SQLite, `RowsInsert` hands the driver its rows with the columns' own bind
+processors applied in one pass.) Both write the same values: UUIDs and datetimes travel as their ISO
+text (a naive datetime as UTC, as `UTCDateTime` stores it), and a JSON column's Python None is JSON
+null, as SQLAlchemy's JSON type writes it.
 
 An UPDATE whose rows name one key twice would apply only one of them on the server, so such a batch
 falls back to the executemany (rows in order).
@@ -133,10 +134,10 @@ class RowsInsert:
             return
         if connection.dialect.name == "sqlite" and len(rows) > 1:
             self._executemany_on_sqlite(connection, rows)
-        elif not (self._travels_as_json and _on_postgresql(connection, rows)):
-            connection.execute(self.statement, list(rows))
-        else:
+        elif self._travels_as_json and _on_postgresql(connection, rows):
             connection.execute(self._from_recordset(tuple(rows[0]), new_only=False), {"rows": _as_json(rows)})
+        else:
+            connection.execute(self.statement, list(rows))
 
     def _executemany_on_sqlite(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """The driver's executemany with each column's own bind processor applied here, in one pass:

@@ -33,27 +33,26 @@ _TRY_LOCK = text(
 )
 
 
-def lock_addresses(session: Session, addresses: Iterable[tuple[uuid.UUID, str]]) -> None:
-    """Wait for, and hold until the transaction ends, the locks of `addresses`: (tenant, "KIND:ADDRESS")
-    pairs, all in one statement (several statements would not take them in one global order)."""
+def wait_for_locks(session: Session, names: Iterable[tuple[uuid.UUID, str]]) -> None:
+    """Wait for, and hold until the transaction ends, the locks of `names`: (tenant, "KIND:ADDRESS") or
+    `customer_lock` pairs, all in one statement (several statements would not take them in one global
+    order)."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         return
-    keys = sorted({address_key(tenant_id, address) for tenant_id, address in addresses})
+    keys = sorted({address_key(tenant_id, name) for tenant_id, name in names})
     if keys:
         connection.execute(_LOCK, {"keys": keys}).all()
 
 
-def lock_free_addresses(
-    session: Session, addresses: Iterable[tuple[uuid.UUID, str]]
-) -> set[tuple[uuid.UUID, str]]:
-    """Take, without waiting, the locks of `addresses` that no other transaction holds (until this
-    transaction ends); the addresses whose lock is held elsewhere. Taking them in any order is safe: a
+def take_free_locks(session: Session, names: Iterable[tuple[uuid.UUID, str]]) -> set[tuple[uuid.UUID, str]]:
+    """Take, without waiting, the locks of `names` that no other transaction holds (until this
+    transaction ends); the names whose lock is held elsewhere. Taking them in any order is safe: a
     transaction that does not wait cannot be part of a deadlock."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         return set()
-    of_key = {address_key(tenant_id, address): (tenant_id, address) for tenant_id, address in addresses}
+    of_key = {address_key(tenant_id, name): (tenant_id, name) for tenant_id, name in names}
     if not of_key:
         return set()
     busy = connection.execute(_TRY_LOCK, {"keys": sorted(of_key)}).scalars()
@@ -63,6 +62,10 @@ def lock_free_addresses(
 def customer_lock(tenant_id: uuid.UUID, customer_id: uuid.UUID) -> tuple[uuid.UUID, str]:
     """The name a customer is locked by (it cannot be an address: no identity kind is "customer")."""
     return (tenant_id, f"customer:{customer_id}")
+
+
+def customer_locks(tenant_id: uuid.UUID, customers: Iterable[uuid.UUID]) -> set[tuple[uuid.UUID, str]]:
+    return {customer_lock(tenant_id, customer_id) for customer_id in customers}
 
 
 def address_key(tenant_id: uuid.UUID, address: str) -> int:

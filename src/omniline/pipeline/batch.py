@@ -21,9 +21,10 @@ table by table.
 """
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from omniline.cases.service import AttachedCase, CaseRequest, attach_to_cases
 from omniline.cases.views import fresh_case
@@ -43,7 +44,7 @@ from omniline.db.unit_of_work import UnitOfWork
 from omniline.kernel.ids import new_id
 from omniline.messages.normalized import InboundMessage
 from omniline.messages.repository import MessageRow, insert_messages
-from omniline.pipeline.address_locks import customer_lock, lock_addresses, lock_free_addresses
+from omniline.pipeline.address_locks import customer_locks, take_free_locks, wait_for_locks
 from omniline.pipeline.ingest import (
     PIPELINE_ACTOR,
     IngestResult,
@@ -58,6 +59,8 @@ from omniline.pipeline.ingest import (
 )
 from omniline.routing.intake_run import route_run
 from omniline.timeline.service import insert_events
+
+_R = TypeVar("_R")
 
 MAX_RUN = 64  # messages per run: bounds the size of each statement's parameter list
 
@@ -92,30 +95,35 @@ def ingest_batch(
     Raises InvalidInput for identities that cannot be normalised (before anything is written).
     """
     pending = _items(items)
-    lock_addresses(uow.session, ((item.channel.tenant_id, key) for item in pending for key in item.keys))
+    wait_for_locks(uow.session, _addresses(pending))
     _lock_their_customers(uow, pending)
-    results = _ingest(uow, pending, set(), unhindered=False, now=now)
+    results = _ingest(uow, pending, None, now=now)
     return [results[index] for index in range(len(items))]
 
 
 def ingest_unhindered(
     uow: UnitOfWork, items: list[tuple[ChannelInfo, InboundMessage]], *, now: datetime
 ) -> list[IngestResult | None]:
-    """`ingest_batch` for the messages no concurrent transaction holds up: a message with an address
-    whose lock another transaction holds (PostgreSQL; see pipeline/address_locks.py) is set aside
-    (None in its place), with every later message that depends on it, so that this transaction never
-    waits for another at an address lock. The caller commits and stores the ones set aside in a
+    """`ingest_batch` for the messages no concurrent transaction holds up: a message with an address or
+    a customer whose lock another transaction holds (PostgreSQL; see pipeline/address_locks.py) is set
+    aside (None in its place), with every later message that depends on it, so that this transaction
+    never waits for another at a lock. The caller commits and stores the ones set aside in a
     transaction of their own, with `ingest_batch`.
 
     Two writers whose groups share a person used to take turns for whole groups (the second waited at
     the locks until the first committed); now each stores what it can at once.
     """
     pending = _items(items)
-    busy = lock_free_addresses(
-        uow.session, {(item.channel.tenant_id, key) for item in pending for key in item.keys}
-    )
-    results = _ingest(uow, pending, busy, unhindered=True, now=now)
+    busy = take_free_locks(uow.session, _addresses(pending))
+    results = _ingest(uow, pending, busy, now=now)
     return [results.get(index) for index in range(len(items))]
+
+
+def fill_in(partial: Iterable[_R | None], stored: Iterable[_R]) -> list[_R]:
+    """`partial`'s results with each gap (None) filled, in order, from `stored`: the results of a
+    later transaction for the messages an earlier one set aside."""
+    later = iter(stored)
+    return [result if result is not None else next(later) for result in partial]
 
 
 def _items(items: list[tuple[ChannelInfo, InboundMessage]]) -> list["_Item"]:
@@ -123,6 +131,11 @@ def _items(items: list[tuple[ChannelInfo, InboundMessage]]) -> list["_Item"]:
         _Item(index, channel, inbound, normalise_claims(inbound.identities, region=channel.phone_region))
         for index, (channel, inbound) in enumerate(items)
     ]
+
+
+def _addresses(pending: list["_Item"]) -> set[tuple[uuid.UUID, str]]:
+    """The messages' addresses as lock names: (tenant, "KIND:ADDRESS")."""
+    return {(item.channel.tenant_id, key) for item in pending for key in item.keys}
 
 
 def _lock_their_customers(uow: UnitOfWork, pending: list["_Item"]) -> None:
@@ -135,24 +148,20 @@ def _lock_their_customers(uow: UnitOfWork, pending: list["_Item"]) -> None:
     for tenant_id in {item.channel.tenant_id for item in pending}:
         claims = [claim for item in pending if item.channel.tenant_id == tenant_id for claim in item.claims]
         found = find_known_identities(session, tenant_id, claims)
-        customers |= {customer_lock(tenant_id, known.customer_id) for known, _ in found}
-    lock_addresses(session, customers)
+        customers |= customer_locks(tenant_id, (known.customer_id for known, _ in found))
+    wait_for_locks(session, customers)
 
 
 def _ingest(
-    uow: UnitOfWork,
-    pending: list["_Item"],
-    busy: set[tuple[uuid.UUID, str]],
-    *,
-    unhindered: bool,
-    now: datetime,
+    uow: UnitOfWork, pending: list["_Item"], busy: set[tuple[uuid.UUID, str]] | None, *, now: datetime
 ) -> dict[int, IngestResult]:
-    """Store the messages; results by position. `unhindered`: set aside the messages whose address or
-    customer lock another transaction holds (`busy` starts with the addresses)."""
+    """Store the messages; results by position. With `busy` (storing unhindered; it starts with the
+    addresses another transaction holds), set aside the messages whose address or customer lock
+    another transaction holds."""
     results: dict[int, IngestResult] = {}
     aside = _Claimed()  # the messages set aside, and what depends on them
     while pending:
-        run, set_aside = _next_run(uow, pending, busy if unhindered else None, aside)
+        run, set_aside = _next_run(uow, pending, busy, aside)
         if run:
             stored = _store_run(uow, run, now=now)
         elif set_aside:
@@ -202,7 +211,7 @@ def _next_run(
     tenant_id = first.channel.tenant_id
     if first.alone and busy is not None:  # it goes alone, holding its customers' locks like a run
         customers = _customers_of(plan_senders(session, tenant_id, [first.claims])[0])
-        busy |= lock_free_addresses(session, {customer_lock(tenant_id, customer) for customer in customers})
+        busy |= take_free_locks(session, customer_locks(tenant_id, customers))
         if aside.overlaps(first, customers) or _waits_for(first, customers, busy):
             aside.add(first, customers)
             return [], [first]
@@ -216,9 +225,7 @@ def _next_run(
     plans = plan_senders(session, tenant_id, [item.claims for item in window])
     customers_of = [_customers_of(plan) for plan in plans]
     if busy is not None:
-        busy |= lock_free_addresses(
-            session, {customer_lock(tenant_id, customer) for mine in customers_of for customer in mine}
-        )
+        busy |= take_free_locks(session, customer_locks(tenant_id, set().union(*customers_of)))
     run: list[_Arrival] = []
     set_aside: list[_Item] = []
     taken, waiting = _Claimed(), _Claimed()
@@ -241,8 +248,8 @@ def _customers_of(plan: SenderPlan) -> set[uuid.UUID]:
 
 def _waits_for(item: _Item, customers: set[uuid.UUID], busy: set[tuple[uuid.UUID, str]]) -> bool:
     tenant_id = item.channel.tenant_id
-    return any((tenant_id, key) in busy for key in item.keys) or any(
-        customer_lock(tenant_id, customer) in busy for customer in customers
+    return not busy.isdisjoint((tenant_id, key) for key in item.keys) or not busy.isdisjoint(
+        customer_locks(tenant_id, customers)
     )
 
 

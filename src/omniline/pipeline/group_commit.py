@@ -25,6 +25,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING
 from omniline.channels.base import ChannelInfo
 from omniline.kernel.errors import TemporarilyUnavailable
 from omniline.messages.normalized import InboundMessage
-from omniline.pipeline.batch import ingest_batch, ingest_unhindered
+from omniline.pipeline.batch import fill_in, ingest_batch, ingest_unhindered
 from omniline.pipeline.ingest import IngestResult
 from omniline.pipeline.transaction import AlsoInTransaction, ingest_and_commit
 
@@ -174,11 +175,11 @@ class IngestWriter:
         return group, False
 
     def _store(self, group: list[_Job]) -> None:
-        partial: dict[int, list[IngestResult | None]] = {}  # the jobs held up, by id(job)
         try:
             held_up = self._store_together([(job, [None] * len(job.messages)) for job in group])
-            if held_up is not None and (not held_up or self._store_together(held_up, wait=True) == []):
+            if held_up == [] or (held_up and self._store_together(held_up, wait=True) == []):
                 return
+            # Something failed: each job not answered yet is stored alone, after what it already has.
             partial = {id(job): results for job, results in held_up or []}
             for job in group:
                 if not job.done.done():
@@ -212,13 +213,11 @@ class IngestWriter:
                     for message, result in zip(job.messages, results, strict=True)
                     if result is None
                 ]
-                stored = iter(
-                    list(ingest_batch(uow, items, now=now))
-                    if wait
-                    else ingest_unhindered(uow, items, now=now)
+                stored: Iterator[IngestResult | None] = iter(
+                    ingest_batch(uow, items, now=now) if wait else ingest_unhindered(uow, items, now=now)
                 )
                 for job, earlier in group:
-                    mine = [result if result is not None else next(stored) for result in earlier]
+                    mine = fill_in(earlier, stored)
                     complete = [result for result in mine if result is not None]
                     if len(complete) < len(mine):
                         held_up.append((job, mine))

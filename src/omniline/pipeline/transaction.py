@@ -20,7 +20,7 @@ from omniline.channels.base import ChannelInfo
 from omniline.db.unit_of_work import UnitOfWork
 from omniline.kernel.errors import TemporarilyUnavailable
 from omniline.messages.normalized import InboundMessage
-from omniline.pipeline.batch import ingest_batch, ingest_unhindered
+from omniline.pipeline.batch import fill_in, ingest_batch, ingest_unhindered
 from omniline.pipeline.ingest import IngestResult
 
 if TYPE_CHECKING:
@@ -50,25 +50,20 @@ def ingest_and_commit(
     missing = [
         (channel, message) for message, result in zip(messages, earlier, strict=True) if result is None
     ]
-
-    def complete(stored: list[IngestResult]) -> list[IngestResult]:
-        rest = iter(stored)
-        return [result if result is not None else next(rest) for result in earlier]
-
     if also is not None:
 
         def with_also(uow: UnitOfWork, now: datetime) -> list[IngestResult]:
-            results = complete(ingest_batch(uow, missing, now=now))
+            results = fill_in(earlier, ingest_batch(uow, missing, now=now))
             also(uow, results)
             return results
 
         return commit_retrying(container, with_also)
     first = commit_retrying(container, lambda uow, now: ingest_unhindered(uow, missing, now=now))
     held_up = [item for item, result in zip(missing, first, strict=True) if result is None]
-    rest = iter(
-        commit_retrying(container, lambda uow, now: ingest_batch(uow, held_up, now=now)) if held_up else []
-    )
-    return complete([result if result is not None else next(rest) for result in first])
+    later: list[IngestResult] = []
+    if held_up:  # now the other writer's locks are waited for
+        later = commit_retrying(container, lambda uow, now: ingest_batch(uow, held_up, now=now))
+    return fill_in(earlier, fill_in(first, later))
 
 
 def commit_retrying(container: "Container", work: Callable[[UnitOfWork, datetime], _T]) -> _T:

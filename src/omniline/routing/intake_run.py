@@ -163,7 +163,7 @@ def route_run(
     routed: dict[uuid.UUID, Any] = {}
     if fresh:
         routed |= _route_opened(uow, fresh, alone, opened, new_customers, events, now=now)
-    elif events:
+    else:
         insert_events(session, events)
     for context in alone:
         case = route_inbound_safely(uow, context, settings, now=now)
@@ -262,12 +262,9 @@ def _route_opened(
         )
     connection = session.connection()
     _ROUTED.execute(connection, writes.cases)
-    if writes.clocks:
-        _INSERT_CLOCKS.execute(connection, writes.clocks)
-    if writes.events:
-        insert_events(session, writes.events)
-    if writes.tasks:
-        _INSERT_TASKS.execute(connection, writes.tasks)
+    _INSERT_CLOCKS.execute(connection, writes.clocks)
+    insert_events(session, writes.events)
+    _INSERT_TASKS.execute(connection, writes.tasks)
     for announced in writes.announced:
         uow.emit(announced)
     if writes.tasks:
