@@ -16,12 +16,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from omniline.bootstrap import Container
+from omniline.cases.models import Case
 from omniline.channels.models import ChannelOptOut, Delivery
 from omniline.conversations.models import Conversation
 from omniline.customers.models import Identity
 from omniline.kernel.ids import new_id
 from omniline.messages.models import Message
 from omniline.routing.models import Task
+from omniline.routing.sla_service import running_clocks
 from omniline.security.models import AuditEntry
 from omniline.settings import Settings
 from omniline.timeline.models import TimelineEvent
@@ -447,7 +449,66 @@ def test_linking_a_conversation_moves_it_and_its_work_to_the_other_case(
         first["case_id"],
         {"from_case_id": second["case_id"], "from_number": 2, "to_number": 1},
     )
-    assert _audit_actions(container)[-1] == "conversation.linked"
+    assert "conversation.linked" in _audit_actions(container)
+
+
+def test_linking_reopens_a_resolved_case_and_resolves_the_one_left_empty(
+    container: Container, world: ApiWorld
+) -> None:
+    """C-1 was resolved and the customer came back about it in a chat that opened C-2: linked to C-1,
+    the chat reopens C-1, and C-2, which no conversation serves any more, is resolved as `linked`, its
+    clocks stopped (left running they would breach)."""
+    first, second = _two_cases(world)
+    with container.uow() as uow:
+        assert running_clocks(uow.session, uuid.UUID(second["case_id"]))  # routing started C-2's clocks
+
+    response = world.client.post(
+        f"/api/v1/conversations/{second['conversation_id']}/case",
+        json={"case_id": first["case_id"]},
+        headers=world.agent_headers,
+    )
+
+    assert response.status_code == 200, response.text
+    with container.uow() as uow:
+        target = uow.session.get_one(Case, uuid.UUID(first["case_id"]))
+        left = uow.session.get_one(Case, uuid.UUID(second["case_id"]))
+        assert (target.status, target.reopen_count, target.resolved_at) == ("open", 1, None)
+        assert [clock.kind for clock in running_clocks(uow.session, target.id)] == ["resolution"]
+        assert (left.status, left.resolution_code) == ("resolved", "linked")
+        assert running_clocks(uow.session, left.id) == []
+        timeline = uow.session.execute(
+            select(TimelineEvent.type, TimelineEvent.case_id).where(
+                TimelineEvent.type.in_(["conversation.linked", "case.reopened", "case.resolved"])
+            )
+        ).all()
+    assert [(row.type, str(row.case_id)) for row in timeline][-3:] == [
+        ("conversation.linked", first["case_id"]),
+        ("case.reopened", first["case_id"]),
+        ("case.resolved", second["case_id"]),
+    ]
+    case_page = world.client.get(f"/api/v1/cases/{second['case_id']}", headers=world.agent_headers)
+    assert case_page.json()["status"] == "resolved"
+
+
+def test_a_case_that_keeps_another_conversation_stays_open_after_a_link(
+    container: Container, world: ApiWorld
+) -> None:
+    first, second = _two_cases(world)
+    third = _conversation(world, "m-3", thread_id="order-3", text="И ещё вопрос 还有一个问题")
+    assert third["case_id"] == second["case_id"]  # the customer's open case serves both threads
+
+    response = world.client.post(
+        f"/api/v1/conversations/{second['conversation_id']}/case",
+        json={"case_id": first["case_id"]},
+        headers=world.agent_headers,
+    )
+
+    assert response.status_code == 200, response.text
+    with container.uow() as uow:
+        left = uow.session.get_one(Case, uuid.UUID(second["case_id"]))
+        assert (left.status, left.resolution_code) == ("open", None)
+        assert running_clocks(uow.session, left.id)
+        assert uow.session.get_one(Case, uuid.UUID(first["case_id"])).status == "open"
 
 
 @pytest.mark.parametrize(

@@ -174,12 +174,16 @@ def test_topic_transfer_link_and_wrap_up_from_the_case_panel(
     expect(head.locator(".conv-case-number")).to_have_text("C-1")
 
     page.locator("#panel-wrapup summary").click()
-    expect(page.locator("#panel-wrapup input[name=resolve]")).to_be_disabled()  # C-1 is resolved
+    expect(page.locator("#panel-wrapup input[name=resolve]")).to_be_enabled()  # the link reopened C-1
     page.locator("#panel-wrapup select").select_option("duplicate")
     page.locator("#panel-wrapup button[type=submit]").click()
     expect(page.locator(".toast-ok").filter(has_text="Wrap-up saved.")).to_be_visible()
     with container.uow() as uow:
         code = uow.session.scalar(select(Case.resolution_code).where(Case.id == uuid.UUID(old["case_id"])))
+        left_behind = uow.session.execute(
+            select(Case.status, Case.resolution_code).where(Case.id == uuid.UUID(new["case_id"]))
+        ).one()
     assert code == "duplicate"
+    assert tuple(left_behind) == ("resolved", "linked")
     assert problems == []
     context.close()

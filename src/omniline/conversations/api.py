@@ -195,7 +195,7 @@ def link_to_case(
     with container.uow() as uow:
         conversation = get_conversation(uow.session, actor.tenant_id, conversation_id)
         link = link_conversation_to_case(
-            uow.session, actor=actor, conversation=conversation, case_id=body.case_id, now=container.clock()
+            uow, actor=actor, conversation=conversation, case_id=body.case_id, now=container.clock()
         )
         uow.session.flush()
         view = conversation_view(conversation) | {
@@ -208,5 +208,11 @@ def link_to_case(
                 {"case": case_view(link.case), "change": "conversation_linked"},
             )
         )
+        if link.previous is not None and link.previous_resolved:
+            uow.emit(
+                DomainEvent(
+                    "case.updated", actor.tenant_id, {"case": case_view(link.previous), "change": "resolved"}
+                )
+            )
         uow.commit()
         return view
