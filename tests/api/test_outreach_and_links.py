@@ -413,6 +413,15 @@ def _two_cases(world: ApiWorld) -> tuple[dict[str, Any], dict[str, Any]]:
     return first, second
 
 
+def _link(world: ApiWorld, conversation: dict[str, Any], case_id: str) -> Any:
+    """The agent links the conversation to the case."""
+    return world.client.post(
+        f"/api/v1/conversations/{conversation['conversation_id']}/case",
+        json={"case_id": case_id},
+        headers=world.agent_headers,
+    )
+
+
 def test_linking_a_conversation_moves_it_and_its_work_to_the_other_case(
     container: Container, world: ApiWorld
 ) -> None:
@@ -422,11 +431,7 @@ def test_linking_a_conversation_moves_it_and_its_work_to_the_other_case(
             select(Task.id).where(Task.conversation_id == uuid.UUID(second["conversation_id"]))
         ).all()
 
-    response = world.client.post(
-        f"/api/v1/conversations/{second['conversation_id']}/case",
-        json={"case_id": first["case_id"]},
-        headers=world.agent_headers,
-    )
+    response = _link(world, second, first["case_id"])
 
     assert response.status_code == 200, response.text
     assert (response.json()["case_id"], response.json()["previous_case_id"]) == (
@@ -462,11 +467,7 @@ def test_linking_reopens_a_resolved_case_and_resolves_the_one_left_empty(
     with container.uow() as uow:
         assert running_clocks(uow.session, uuid.UUID(second["case_id"]))  # routing started C-2's clocks
 
-    response = world.client.post(
-        f"/api/v1/conversations/{second['conversation_id']}/case",
-        json={"case_id": first["case_id"]},
-        headers=world.agent_headers,
-    )
+    response = _link(world, second, first["case_id"])
 
     assert response.status_code == 200, response.text
     with container.uow() as uow:
@@ -497,11 +498,7 @@ def test_a_case_that_keeps_another_conversation_stays_open_after_a_link(
     third = _conversation(world, "m-3", thread_id="order-3", text="И ещё вопрос 还有一个问题")
     assert third["case_id"] == second["case_id"]  # the customer's open case serves both threads
 
-    response = world.client.post(
-        f"/api/v1/conversations/{second['conversation_id']}/case",
-        json={"case_id": first["case_id"]},
-        headers=world.agent_headers,
-    )
+    response = _link(world, second, first["case_id"])
 
     assert response.status_code == 200, response.text
     with container.uow() as uow:
@@ -530,11 +527,7 @@ def test_refused_links_change_nothing(
     }[target]
     before = row_counts(container)
 
-    response = world.client.post(
-        f"/api/v1/conversations/{second['conversation_id']}/case",
-        json={"case_id": case_id},
-        headers=world.agent_headers,
-    )
+    response = _link(world, second, case_id)
 
     assert response.status_code == status, response.text
     assert row_counts(container) == before
