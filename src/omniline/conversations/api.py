@@ -191,7 +191,9 @@ def link_to_case(
     conversation_id: uuid.UUID, body: LinkRequest, actor: ActorDep, container: ContainerDep
 ) -> dict[str, Any]:
     """Make the conversation serve another case of the same customer (earlier messages keep theirs);
-    404 for another tenant's case, 422 for another customer's, 409 when it already serves it."""
+    a resolved case is reopened, and the case left behind is resolved (`linked`) when no conversation
+    serves it any more. 404 for another tenant's case, 422 for another customer's, 409 when it already
+    serves it."""
     with container.uow() as uow:
         conversation = get_conversation(uow.session, actor.tenant_id, conversation_id)
         link = link_conversation_to_case(
