@@ -210,10 +210,12 @@ def link_to_case(
                 {"case": case_view(link.case), "change": "conversation_linked"},
             )
         )
-        if link.previous is not None and link.previous_resolved:
+        if link.resolved_previous is not None:
             uow.emit(
                 DomainEvent(
-                    "case.updated", actor.tenant_id, {"case": case_view(link.previous), "change": "resolved"}
+                    "case.updated",
+                    actor.tenant_id,
+                    {"case": case_view(link.resolved_previous), "change": "resolved"},
                 )
             )
         uow.commit()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session
 
 from omniline.cases.models import Case
 from omniline.cases.service import change_case_status, get_case
@@ -37,12 +38,8 @@ LEFT_BEHIND_RESOLUTION = "linked"  # the resolution code of a case its last conv
 @dataclass(frozen=True, slots=True)
 class CaseLink:
     case: Case
-    previous: Case | None
-    previous_resolved: bool  # the case left behind was resolved: no conversation serves it any more
-
-    @property
-    def previous_case_id(self) -> uuid.UUID | None:
-        return self.previous.id if self.previous else None
+    previous_case_id: uuid.UUID | None
+    resolved_previous: Case | None  # the case left behind, when the link resolved it
 
 
 def link_conversation_to_case(
@@ -98,18 +95,17 @@ def link_conversation_to_case(
         change_case_status(
             uow, tenant_id=actor.tenant_id, case_id=case.id, action="reopen", actor=actor.ref, now=now
         )
-    previous_resolved = previous is not None and _left_empty(uow, previous)
-    if previous is not None and previous_resolved:
-        change_case_status(
-            uow, tenant_id=actor.tenant_id, case_id=previous.id, action="resolve", actor=actor.ref, now=now
-        )
-        previous.resolution_code = LEFT_BEHIND_RESOLUTION
-    return CaseLink(case, previous, previous_resolved)
+    if previous is None or not _left_empty(session, previous):
+        return CaseLink(case, previous.id if previous else None, None)
+    change_case_status(
+        uow, tenant_id=actor.tenant_id, case_id=previous.id, action="resolve", actor=actor.ref, now=now
+    )
+    previous.resolution_code = LEFT_BEHIND_RESOLUTION
+    return CaseLink(case, previous.id, previous)
 
 
-def _left_empty(uow: UnitOfWork, case: Case) -> bool:
+def _left_empty(session: Session, case: Case) -> bool:
     """An unresolved case that no conversation serves any more."""
     if case.status == "resolved":
         return False
-    served = uow.session.scalar(select(exists().where(Conversation.case_id == case.id)))
-    return not served
+    return not session.scalar(select(exists().where(Conversation.case_id == case.id)))
