@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Uuid, event, select, update
 
-from omniline.accounts.service import create_tenant
 from omniline.bootstrap import Container
 from omniline.customers.models import Customer
 from omniline.customers.repository import FILL_MISSING_NAME
@@ -30,14 +29,6 @@ RENAME = RowsUpdate(
     name=CUSTOMERS.c.name.type,
     now=UTCDateTime(),
 )
-
-
-@pytest.fixture
-def tenant_id(container: Container) -> uuid.UUID:
-    with container.uow() as uow:
-        tenant = create_tenant(uow.session, slug="bulk", name="Bulk")
-        uow.commit()
-        return tenant.id
 
 
 @pytest.fixture

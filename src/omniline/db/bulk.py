@@ -46,6 +46,8 @@ from sqlalchemy.sql.sqltypes import NullType
 from sqlalchemy.sql.type_api import TypeEngine
 from sqlalchemy.sql.visitors import InternalTraversal
 
+from omniline.db.write_behind import SlotStatement, keyed_update, pending_writes
+
 _JSON_OPTIONS = orjson.OPT_NAIVE_UTC
 _JSON_NULL = literal_column("'null'::jsonb", postgresql.JSONB())
 
@@ -67,9 +69,11 @@ def _is_json(type_: TypeEngine[Any]) -> bool:
     return isinstance(type_, JSON)
 
 
-def _recordset(types: Mapping[str, TypeEngine[Any]]) -> tuple[Any, dict[str, ColumnElement[Any]]]:
+def _recordset(
+    types: Mapping[str, TypeEngine[Any]], prefix: str = ""
+) -> tuple[Any, dict[str, ColumnElement[Any]]]:
     """`(SELECT … FROM json_to_recordset(:rows) AS unpacked(name type, …) LIMIT :row_count) AS r` and
-    each parameter as an expression on it.
+    each parameter as an expression on it (the bind parameters' names prefixed with `prefix`).
 
     The LIMIT (always the number of rows sent, so it cuts nothing) is there for the planner: it takes
     any set-returning function for 100 rows, and for an UPDATE joined on 100 rows it preferred a hash
@@ -78,11 +82,11 @@ def _recordset(types: Mapping[str, TypeEngine[Any]]) -> tuple[Any, dict[str, Col
     Told the count (or, in a generic plan, a tenth of 100), it looks each row up by its index."""
     pg_types = {name: postgresql.JSONB() if _is_json(type_) else type_ for name, type_ in types.items()}
     unpacked = (
-        func.json_to_recordset(cast(bindparam("rows", type_=Text()), postgresql.JSON()))
+        func.json_to_recordset(cast(bindparam(f"{prefix}rows", type_=Text()), postgresql.JSON()))
         .table_valued(*(column(name, type_) for name, type_ in pg_types.items()))
         .render_derived(name="unpacked", with_types=True)
     )
-    rows = select(unpacked).limit(bindparam("row_count", type_=Integer())).subquery("r")
+    rows = select(unpacked).limit(bindparam(f"{prefix}row_count", type_=Integer())).subquery("r")
     expressions: dict[str, ColumnElement[Any]] = {}
     for name, type_ in types.items():
         value: ColumnElement[Any] = rows.c[name]
@@ -112,13 +116,21 @@ class RowsUpdate:
         self.key = key
         self.statement = build(Params({name: bindparam(name, type_=type_) for name, type_ in types.items()}))
         # The key's condition names the recordset, so the UPDATE reads from it (UPDATE … FROM r).
-        self._set_based = build(Params(_recordset(types)[1]))
+        self._set_based = SlotStatement(
+            lambda prefix: build(Params(_recordset(types, prefix)[1])), _recordset_parameters
+        )
+        self._keyed = keyed_update(self.statement, key)
 
     def execute(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return
-        if _on_postgresql(connection, rows) and len({row[self.key] for row in rows}) == len(rows):
-            connection.execute(self._set_based, _recordset_parameters(rows))
+        pending = pending_writes(connection)
+        if len({row[self.key] for row in rows}) < len(rows):
+            connection.execute(self.statement, list(rows))
+        elif pending is not None:
+            pending.update(connection, self._set_based, rows, self._keyed)
+        elif _on_postgresql(connection, rows):
+            connection.execute(self._set_based(), _recordset_parameters(rows))
         else:
             connection.execute(self.statement, list(rows))
 
@@ -133,23 +145,52 @@ class RowsInsert:
         self.table = table
         self.skip_existing_on = list(skip_existing_on)
         self.statement = insert(table)
-        self._set_based: dict[tuple[tuple[str, ...], bool], Any] = {}
+        self._set_based: dict[tuple[tuple[str, ...], bool], SlotStatement] = {}
         self._new_only_rows: dict[str, Any] = {}
         self._sqlite_plans: dict[tuple[str, ...], tuple[str, list[Any]] | None] = {}
+        primary = list(table.primary_key.columns)
+        self._primary_key = primary[0].name if len(primary) == 1 else None  # rows held back are known by it
+        defaults = [column for column in table.columns if column.default is not None]
+        self._scalar_defaults = {c.name: c.default.arg for c in defaults if c.default.is_scalar}  # type: ignore[union-attr]
+        self._callable_defaults = {c.name for c in defaults if not c.default.is_scalar}  # type: ignore[union-attr]
         # JSON has no bytes: a table with a binary column keeps the executemany.
         self._travels_as_json = not any(isinstance(c.type, LargeBinary) for c in table.columns)
 
     def execute(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return
+        pending = pending_writes(connection) if self._travels_as_json else None
         if connection.dialect.name == "sqlite" and len(rows) > 1:
             self._executemany_on_sqlite(connection, rows)
+        elif pending is not None and self._primary_key and self._has_every_callable_default(tuple(rows[0])):
+            rows = self._with_scalar_defaults(rows)
+            pending.insert(
+                connection,
+                self._from_recordset(tuple(rows[0]), new_only=False),
+                rows,
+                primary_key=self._primary_key,
+                reshape=lambda names: self._from_recordset(names, new_only=False),
+            )
         elif self._travels_as_json and _on_postgresql(connection, rows):
             connection.execute(
-                self._from_recordset(tuple(rows[0]), new_only=False), _recordset_parameters(rows)
+                self._from_recordset(tuple(rows[0]), new_only=False)(), _recordset_parameters(rows)
             )
         else:
             connection.execute(self.statement, list(rows))
+
+    def _has_every_default(self, names: tuple[str, ...]) -> bool:
+        """Whether rows with these columns need none of the Python-side defaults that SQLAlchemy's
+        own INSERT would fill in."""
+        return all(column.default is None or column.name in names for column in self.table.columns)
+
+    def _has_every_callable_default(self, names: tuple[str, ...]) -> bool:
+        return self._callable_defaults.issubset(names)
+
+    def _with_scalar_defaults(self, rows: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, Any]]:
+        """The rows with the columns' constant defaults where they leave them out (SQLAlchemy fills
+        them in only for a statement it runs itself, not for one held back, see db/write_behind.py)."""
+        missing = {name: value for name, value in self._scalar_defaults.items() if name not in rows[0]}
+        return [{**row, **missing} for row in rows] if missing else rows
 
     def _executemany_on_sqlite(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """The driver's executemany with each column's own bind processor applied here, in one pass:
@@ -177,7 +218,7 @@ class RowsInsert:
         if names in self._sqlite_plans:
             return self._sqlite_plans[names]
         plan: tuple[str, list[Any]] | None = None
-        if all(column.default is None or column.name in names for column in self.table.columns):
+        if self._has_every_default(names):
             dialect = connection.dialect
             quote = dialect.identifier_preparer.quote
             columns = ", ".join(quote(name) for name in names)
@@ -197,7 +238,7 @@ class RowsInsert:
         if not rows:
             return set()
         if self._travels_as_json and _on_postgresql(connection, rows):
-            statement = self._from_recordset(tuple(rows[0]), new_only=True)
+            statement = self._from_recordset(tuple(rows[0]), new_only=True)()
             return set(connection.execute(statement, _recordset_parameters(rows)).scalars())
         dialect = connection.dialect.name
         statement = self._new_only_rows.get(dialect)
@@ -211,16 +252,18 @@ class RowsInsert:
             self.table.c.id
         )
 
-    def _from_recordset(self, names: tuple[str, ...], *, new_only: bool) -> Any:
-        """INSERT INTO table (names) SELECT … FROM the recordset (`_recordset`), built once per shape."""
+    def _from_recordset(self, names: tuple[str, ...], *, new_only: bool) -> SlotStatement:
+        """INSERT INTO table (names) SELECT … FROM the recordset (`_recordset`), one per shape."""
         statement = self._set_based.get((names, new_only))
         if statement is None:
-            recordset, expressions = _recordset({name: self.table.c[name].type for name in names})
-            chosen = select(*(expressions[name].label(name) for name in names)).select_from(recordset)
-            statement = postgresql.insert(self.table).from_select(list(names), chosen)
-            if new_only:
-                statement = self._new_only(statement)
-            self._set_based[(names, new_only)] = statement
+
+            def build(prefix: str) -> Any:
+                recordset, expressions = _recordset({name: self.table.c[name].type for name in names}, prefix)
+                chosen = select(*(expressions[name].label(name) for name in names)).select_from(recordset)
+                built = postgresql.insert(self.table).from_select(list(names), chosen)
+                return self._new_only(built) if new_only else built
+
+            statement = self._set_based[(names, new_only)] = SlotStatement(build, _recordset_parameters)
         return statement
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 
+from omniline.db import write_behind
 from omniline.db.checkpoints import FALLBACK_AUTOCHECKPOINT_PAGES, WalCheckpointer
 
 
@@ -26,6 +27,7 @@ IDLE_BEFORE_PING_SECONDS = 2.0
 
 def _postgresql_engine(url: str, *, echo: bool) -> Engine:
     engine = create_engine(url, echo=echo, pool_size=10, max_overflow=20)
+    write_behind.watch(engine)
 
     @event.listens_for(engine, "checkin")
     def _on_checkin(_dbapi_connection: Any, record: Any) -> None:

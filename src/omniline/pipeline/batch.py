@@ -41,6 +41,7 @@ from omniline.customers.identities import IdentityClaim
 from omniline.customers.repository import find_known_identities
 from omniline.customers.service import SenderPlan, plan_senders, store_senders
 from omniline.db.unit_of_work import UnitOfWork
+from omniline.db.write_behind import write_behind
 from omniline.kernel.ids import new_id
 from omniline.messages.normalized import InboundMessage
 from omniline.messages.repository import MessageRow, insert_messages
@@ -158,6 +159,13 @@ def _ingest(
     """Store the messages; results by position. With `busy` (storing unhindered; it starts with the
     addresses another transaction holds), set aside the messages whose address or customer lock
     another transaction holds."""
+    with write_behind(uow.session.connection()):
+        return _ingest_in_runs(uow, pending, busy, now=now)
+
+
+def _ingest_in_runs(
+    uow: UnitOfWork, pending: list["_Item"], busy: set[tuple[uuid.UUID, str]] | None, *, now: datetime
+) -> dict[int, IngestResult]:
     results: dict[int, IngestResult] = {}
     aside = _Claimed()  # the messages set aside, and what depends on them
     while pending:
