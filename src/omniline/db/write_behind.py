@@ -26,6 +26,7 @@ next statement (the transaction is lost either way, and the caller runs it again
 SQLite writes at once: its statements cost no round trip.
 """
 
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -279,18 +280,19 @@ def watch(engine: Engine) -> None:
             raise RuntimeError("a transaction committed with writes held back (write_behind)")
 
 
-_TABLES: dict[int, tuple[ClauseElement, frozenset[str]]] = {}
+# Remembered per statement object, as long as it lives: the statements built once at import are looked
+# at once; one the ORM builds per call goes with it.
+_TABLES: "weakref.WeakKeyDictionary[ClauseElement, frozenset[str]]" = weakref.WeakKeyDictionary()
 
 
 def tables_of(statement: ClauseElement) -> frozenset[str]:
-    """The names of the tables a statement reads or writes (remembered for statements built once)."""
-    known = _TABLES.get(id(statement))
-    if known is not None and known[0] is statement:
-        return known[1]
-    found = find_tables(statement, check_columns=True, include_joins=True, include_crud=True)
-    tables = frozenset(table.name for table in found if isinstance(table, TableClause))
-    if len(_TABLES) < 4096:  # the module-level statements; an ORM query built per call is not kept
-        _TABLES[id(statement)] = (statement, tables)
+    """The names of the tables a statement reads or writes."""
+    tables = _TABLES.get(statement)
+    if tables is None:
+        found = find_tables(statement, check_columns=True, include_joins=True, include_crud=True)
+        tables = _TABLES[statement] = frozenset(
+            table.name for table in found if isinstance(table, TableClause)
+        )
     return tables
 
 
