@@ -124,15 +124,14 @@ class RowsUpdate:
     def execute(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return
-        pending = pending_writes(connection)
-        if len({row[self.key] for row in rows}) < len(rows):
+        pending = pending_writes(connection)  # only ever on PostgreSQL
+        set_based = pending is not None or _on_postgresql(connection, rows)
+        if not set_based or len({row[self.key] for row in rows}) < len(rows):
             connection.execute(self.statement, list(rows))
         elif pending is not None:
             pending.update(connection, self._set_based, rows, self._keyed)
-        elif _on_postgresql(connection, rows):
-            connection.execute(self._set_based(), _recordset_parameters(rows))
         else:
-            connection.execute(self.statement, list(rows))
+            connection.execute(self._set_based(), _recordset_parameters(rows))
 
 
 class RowsInsert:
@@ -181,7 +180,7 @@ class RowsInsert:
     def _has_every_default(self, names: tuple[str, ...]) -> bool:
         """Whether rows with these columns need none of the Python-side defaults that SQLAlchemy's
         own INSERT would fill in."""
-        return all(column.default is None or column.name in names for column in self.table.columns)
+        return self._scalar_defaults.keys() <= set(names) and self._has_every_callable_default(names)
 
     def _has_every_callable_default(self, names: tuple[str, ...]) -> bool:
         return self._callable_defaults.issubset(names)

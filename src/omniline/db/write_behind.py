@@ -71,20 +71,14 @@ class SlotStatement:
 
 @dataclass(frozen=True, slots=True)
 class KeyedUpdate:
-    """What an UPDATE … WHERE table.<primary key> = :key SET … is, when every column it sets takes one
-    of its parameters or a constant: the rows it changes can be known, and it can be folded into
-    rows not yet inserted."""
+    """An UPDATE … WHERE table.<primary key> = :key: the rows it changes can be known. When every
+    column it sets takes one of its parameters or a constant, it can be folded into rows not yet
+    inserted."""
 
     key: str  # the parameter that names the row
     copies: dict[str, str]  # column: the parameter it takes
-    constants: dict[str, Any]  # column: the constant it takes (None for an expression: no folding)
-
-    @property
-    def foldable(self) -> bool:
-        return all(value is not _EXPRESSION for value in self.constants.values())
-
-
-_EXPRESSION = object()
+    constants: dict[str, Any]  # column: the constant it takes
+    foldable: bool  # False when a column takes an expression (reopen_count + 1)
 
 
 def keyed_update(statement: Any, key: str) -> KeyedUpdate | None:
@@ -106,6 +100,7 @@ def keyed_update(statement: Any, key: str) -> KeyedUpdate | None:
         return None
     copies: dict[str, str] = {}
     constants: dict[str, Any] = {}
+    foldable = True
     for column, value in (statement._values or {}).items():  # the SET clause: it has no public view
         name = column.key if isinstance(column, Column) else str(column)
         if isinstance(value, BindParameter) and not value.unique:
@@ -113,8 +108,8 @@ def keyed_update(statement: Any, key: str) -> KeyedUpdate | None:
         elif isinstance(value, BindParameter) and not callable(value.value):
             constants[name] = value.value
         else:
-            constants[name] = _EXPRESSION
-    return KeyedUpdate(key, copies, constants)
+            foldable = False
+    return KeyedUpdate(key, copies, constants, foldable)
 
 
 @dataclass(slots=True)
@@ -304,7 +299,8 @@ def _written_or_referenced(statement: UpdateBase) -> frozenset[str]:
     return tables_of(statement) | referenced
 
 
-_COMBINED: dict[tuple[int, ...], Any] = {}
+# Keyed by the statements themselves, not their ids: an id may be reused once its object is gone.
+_COMBINED: dict[tuple[SlotStatement, ...], Any] = {}
 
 
 def _combine(parts: list[tuple[SlotStatement, list[dict[str, Any]]]]) -> tuple[Any, dict[str, Any]]:
@@ -312,7 +308,7 @@ def _combine(parts: list[tuple[SlotStatement, list[dict[str, Any]]]]) -> tuple[A
     params: dict[str, Any] = {}
     for index, (statement, rows) in enumerate(parts):
         params.update({f"w{index}_{name}": value for name, value in statement.parameters(rows).items()})
-    key = tuple(id(statement) for statement, _rows in parts)
+    key = tuple(statement for statement, _rows in parts)
     combined = _COMBINED.get(key)
     if combined is None:
         combined = select(literal_column("1")).add_cte(
