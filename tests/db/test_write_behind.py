@@ -12,9 +12,9 @@ from sqlalchemy import Connection, Uuid, event, func, select, update
 
 from omniline.bootstrap import Container
 from omniline.customers.models import Customer
-from omniline.db.base import table_of
-from omniline.db.bulk import RowsInsert, RowsUpdate
-from omniline.db.write_behind import write_behind
+from omniline.db.base import UTCDateTime, table_of
+from omniline.db.bulk import RowsInsert, RowsUpdate, one_of
+from omniline.db.write_behind import keyed_read, write_behind
 from omniline.kernel.ids import new_id
 from omniline.security.models import AuditEntry
 from tests.db.test_bulk_writes import NOW, RENAME, customer_row
@@ -36,6 +36,19 @@ RENAME_UNSTAMPED = RowsUpdate(
     key="customer_id",
     customer_id=Uuid(),
     name=CUSTOMERS.c.name.type,
+)
+# Stamps a customer's updated_at only: a column NAMES_OF does not read.
+TOUCH = RowsUpdate(
+    lambda p: update(CUSTOMERS).where(CUSTOMERS.c.id == p.customer_id).values(updated_at=p.now),
+    key="customer_id",
+    customer_id=Uuid(),
+    now=UTCDateTime(),
+)
+# Reads, of customers, only the rows `ids` lists, and only their id and name.
+NAMES_OF = keyed_read(
+    select(CUSTOMERS.c.id, CUSTOMERS.c.name).where(one_of(CUSTOMERS.c.id, "ids")),
+    table="customers",
+    key="ids",
 )
 
 
@@ -214,3 +227,70 @@ def test_an_update_that_needs_a_python_stamp_is_not_held_back(
         ).one()
     assert name == "после"
     assert stamp > NOW
+
+
+def names_of(connection: Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+    return {customer_id: name for customer_id, name in connection.execute(NAMES_OF, {"ids": ids})}
+
+
+def test_a_keyed_read_waits_only_for_writes_to_its_rows_and_columns(
+    container: Container, tenant_id: uuid.UUID, sent: list[str]
+) -> None:
+    first = stored_customer(container, tenant_id, sent)
+    second = customer_row(tenant_id, "второй")
+    with container.engine.begin() as connection:
+        INSERT_CUSTOMERS.execute(connection, [second])
+    sent.clear()
+    fresh = customer_row(tenant_id, "新的")
+    later = NOW.replace(hour=12)
+    ids = [first["id"], second["id"]]
+    with container.engine.begin() as connection, write_behind(connection):
+        INSERT_CUSTOMERS.execute(connection, [fresh])  # another row
+        TOUCH.execute(connection, [{"customer_id": first["id"], "now": later}])  # a column it does not read
+        untouched = names_of(connection, ids)
+        before_rename = list(sent)
+        RENAME.execute(connection, [{"customer_id": second["id"], "name": "переименован", "now": later}])
+        renamed = names_of(connection, ids)
+        new_one = names_of(connection, [fresh["id"]])
+    assert untouched == {first["id"]: "before", second["id"]: "второй"}
+    assert renamed == {first["id"]: "before", second["id"]: "переименован"}
+    assert new_one == {fresh["id"]: "新的"}
+    if on_postgresql(container):
+        assert before_rename == ["SELECT"]
+        # The rename touches a column the read uses: everything went ahead of the second read.
+        assert sent == ["SELECT", "WITH", "SELECT", "SELECT"]
+    with container.engine.connect() as connection:
+        stamps = dict(connection.execute(select(CUSTOMERS.c.id, CUSTOMERS.c.updated_at)).all())
+    assert stamps[first["id"]] == later
+
+
+def test_an_update_that_overwrites_a_held_back_one_of_the_same_row_replaces_it(
+    container: Container, tenant_id: uuid.UUID, sent: list[str]
+) -> None:
+    row = stored_customer(container, tenant_id, sent)
+    touched, renamed = NOW.replace(hour=11), NOW.replace(hour=12)
+    with container.engine.begin() as connection, write_behind(connection):
+        INSERT_CUSTOMERS.execute(connection, [customer_row(tenant_id, "ещё")])
+        TOUCH.execute(connection, [{"customer_id": row["id"], "now": touched}])
+        RENAME.execute(connection, [{"customer_id": row["id"], "name": "Пётр", "now": renamed}])
+    # The rename sets every column the touch set: the row is changed once, in the one statement.
+    assert sent == (["WITH"] if on_postgresql(container) else ["INSERT", "UPDATE", "UPDATE"])
+    with container.engine.connect() as connection:
+        assert connection.execute(
+            select(CUSTOMERS.c.name, CUSTOMERS.c.updated_at).where(CUSTOMERS.c.id == row["id"])
+        ).one() == ("Пётр", renamed)
+
+
+def test_an_update_of_fewer_columns_of_a_held_back_row_goes_after_it(
+    container: Container, tenant_id: uuid.UUID, sent: list[str]
+) -> None:
+    row = stored_customer(container, tenant_id, sent)
+    renamed, touched = NOW.replace(hour=11), NOW.replace(hour=12)
+    with container.engine.begin() as connection, write_behind(connection):
+        RENAME.execute(connection, [{"customer_id": row["id"], "name": "Ольга", "now": renamed}])
+        TOUCH.execute(connection, [{"customer_id": row["id"], "now": touched}])
+    assert sent == (["UPDATE", "UPDATE"])  # the touch leaves the name: the rename must stay, and go first
+    with container.engine.connect() as connection:
+        assert connection.execute(
+            select(CUSTOMERS.c.name, CUSTOMERS.c.updated_at).where(CUSTOMERS.c.id == row["id"])
+        ).one() == ("Ольга", touched)

@@ -9,7 +9,10 @@ the difference:
 
 - any statement that is not a SELECT, INSERT, UPDATE or DELETE (a savepoint, plain SQL text);
 - a statement that reads or writes a table with a write held back, or writes rows that may name one
-  by a foreign key (an ORM flush of a task for a message held back);
+  by a foreign key (an ORM flush of a task for a message held back). A read declared with
+  `keyed_read` (it reads only the rows of one table whose primary keys a parameter lists) lets the
+  writes go on waiting when they are all known by key and touch none of those rows, or only columns
+  the read does not use (a case's `updated_at`);
 - the end of the block (before the caller commits).
 
 One statement's parts all see the database as it was before the statement, and PostgreSQL refuses to
@@ -39,6 +42,7 @@ from sqlalchemy.sql.dml import Update, UpdateBase
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter, ClauseElement
 from sqlalchemy.sql.selectable import Select, TableClause
 from sqlalchemy.sql.util import find_tables
+from sqlalchemy.sql.visitors import iterate
 
 _KEY = "omniline.write_behind"
 
@@ -76,6 +80,7 @@ class KeyedUpdate:
     inserted."""
 
     key: str  # the parameter that names the row
+    columns: frozenset[str]  # the columns it sets
     copies: dict[str, str]  # column: the parameter it takes
     constants: dict[str, Any]  # column: the constant it takes
     foldable: bool  # False when a column takes an expression (reopen_count + 1)
@@ -101,15 +106,56 @@ def keyed_update(statement: Any, key: str) -> KeyedUpdate | None:
     copies: dict[str, str] = {}
     constants: dict[str, Any] = {}
     foldable = True
+    names = set()
     for column, value in (statement._values or {}).items():  # the SET clause: it has no public view
         name = column.key if isinstance(column, Column) else str(column)
+        names.add(name)
         if isinstance(value, BindParameter) and not value.unique:
             copies[name] = value.key
         elif isinstance(value, BindParameter) and not callable(value.value):
             constants[name] = value.value
         else:
             foldable = False
-    return KeyedUpdate(key, copies, constants, foldable)
+    return KeyedUpdate(key, frozenset(names), copies, constants, foldable)
+
+
+@dataclass(slots=True)
+class _KeyedWrite:
+    """A held-back UPDATE by key: the rows it changes (`keys`, named by its parameter `key`) and the
+    columns it sets."""
+
+    write: "_Write"
+    key: str
+    keys: set[Any]
+    columns: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class KeyedRead:
+    """A SELECT that reads, of `table`, only the rows whose primary key is among the parameter `key`,
+    and of them only `columns`."""
+
+    table: str
+    key: str
+    columns: frozenset[str]
+
+
+# Remembered per statement object (see _TABLES below for why weakly).
+_KEYED_READS: "weakref.WeakKeyDictionary[ClauseElement, KeyedRead]" = weakref.WeakKeyDictionary()
+
+
+def keyed_read(statement: Select[Any], *, table: str, key: str) -> Select[Any]:
+    """Declare that `statement` reads only the rows of `table` whose primary key the parameter `key`
+    lists (the caller's word: say it only of a WHERE <primary key> = ANY(:key)). Held-back writes that
+    touch other rows of that table, and no other table it reads, are then not sent ahead of it: the
+    routing read of a run's cases no longer sends the run's new cases first."""
+    columns = frozenset(
+        element.key
+        for element in iterate(statement)
+        if isinstance(element, Column) and element.table is not None and element.table.name == table
+    )
+    _KEYED_READS[statement] = KeyedRead(table, key, columns)
+    return statement
 
 
 @dataclass(slots=True)
@@ -128,6 +174,7 @@ class PendingWrites:
         # Per table: the primary keys of the rows the held-back writes touch; None when not known.
         self._touched: dict[str, set[Any] | None] = {}
         self._inserted: dict[str, dict[Any, dict[str, Any]]] = {}  # table: {key: the row to insert}
+        self._updated: dict[str, list[_KeyedWrite]] = {}  # table: the held-back UPDATEs by key
         self._flushing = False
 
     def __bool__(self) -> bool:
@@ -170,19 +217,24 @@ class PendingWrites:
             if not remaining:
                 return
         keys = {row[keyed.key] for row in remaining} if keyed is not None else None
+        if keyed is not None and keyed.foldable and keys and self._touched.get(table) is not None:
+            self._supersede(table, keyed, keys)
         touched = self._touched.get(table, set())
         if self._reads_written(statement) or (
             table in self._touched and (keys is None or touched is None or not touched.isdisjoint(keys))
         ):
             self.flush(connection)
-        self._writes.append(_Write(statement, [dict(row) for row in remaining]))
+        write = _Write(statement, [dict(row) for row in remaining])
+        self._writes.append(write)
         self._touch(table, keys)
+        if keyed is not None and keys is not None:
+            self._updated.setdefault(table, []).append(_KeyedWrite(write, keyed.key, keys, keyed.columns))
 
-    def before(self, connection: Connection, statement: Any) -> None:
-        """Another statement is about to run: send what it could see first."""
+    def before(self, connection: Connection, statement: Any, parameters: Mapping[str, Any]) -> None:
+        """Another statement is about to run (with `parameters`): send what it could see first."""
         if self._flushing or not self._writes:
             return
-        if isinstance(statement, Select) and self._touched.keys().isdisjoint(tables_of(statement)):
+        if isinstance(statement, Select) and self._misses(statement, parameters):
             return
         if isinstance(statement, UpdateBase) and self._touched.keys().isdisjoint(
             _written_or_referenced(statement)
@@ -192,7 +244,8 @@ class PendingWrites:
 
     def flush(self, connection: Connection) -> None:
         writes, self._writes = self._writes, []
-        self._touched, self._inserted = {}, {}
+        self._touched, self._inserted, self._updated = {}, {}, {}
+        writes = [write for write in writes if write.rows]  # _supersede may have emptied some
         if not writes:
             return
         self._flushing = True
@@ -205,6 +258,38 @@ class PendingWrites:
                 connection.execute(*_combine(parts))
         finally:
             self._flushing = False
+
+    def _misses(self, read: Select[Any], parameters: Mapping[str, Any]) -> bool:
+        """Whether `read` cannot see any held-back write: it reads no table they touch, or (a keyed
+        read) only the one it reads by key, where the writes are all known by key and touch other rows
+        or, of its rows, only columns it does not use."""
+        written = self._touched.keys() & tables_of(read)
+        if not written:
+            return True
+        keyed = _KEYED_READS.get(read)
+        if keyed is None or written != {keyed.table} or keyed.key not in parameters:
+            return False
+        if self._touched[keyed.table] is None:
+            return False
+        wanted = set(parameters[keyed.key])
+        return wanted.isdisjoint(self._inserted.get(keyed.table, ())) and all(
+            wanted.isdisjoint(earlier.keys) or keyed.columns.isdisjoint(earlier.columns)
+            for earlier in self._updated.get(keyed.table, ())
+        )
+
+    def _supersede(self, table: str, keyed: KeyedUpdate, keys: set[Any]) -> None:
+        """Take out of the held-back UPDATEs by key the rows this one overwrites whole (it sets every
+        column they set, to values that do not depend on the row): the row is then changed once, and
+        the two stay in one statement. Routing's note on a case that attaching just touched."""
+        updated = self._updated.get(table, [])
+        for earlier in updated:
+            if earlier.columns <= keyed.columns and not earlier.keys.isdisjoint(keys):
+                gone = earlier.keys & keys
+                earlier.write.rows[:] = [row for row in earlier.write.rows if row[earlier.key] not in gone]
+                earlier.keys -= gone
+        self._touched[table] = set(self._inserted.get(table, ())).union(
+            *(earlier.keys for earlier in updated)
+        )
 
     def _reads_written(self, statement: SlotStatement) -> bool:
         """Whether `statement` reads a table, other than its own, that a held-back write changes."""
@@ -264,10 +349,17 @@ def watch(engine: Engine) -> None:
     """Let held-back writes go ahead of the statements that could see them (see the module)."""
 
     @event.listens_for(engine, "before_execute")
-    def _before_execute(connection: Connection, statement: Any, *_args: Any) -> None:
+    def _before_execute(
+        connection: Connection,
+        clauseelement: Any,
+        multiparams: Any,
+        params: Mapping[str, Any],
+        execution_options: Any,
+    ) -> None:
+        # (SQLAlchemy tells this signature from the old one by its arguments' names.)
         pending = connection.info.get(_KEY)
         if pending:
-            pending.before(connection, statement)
+            pending.before(connection, clauseelement, params or {})
 
     @event.listens_for(engine, "commit")
     def _on_commit(connection: Connection) -> None:

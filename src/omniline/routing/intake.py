@@ -25,6 +25,7 @@ from omniline.customers.models import Customer
 from omniline.db.base import UTCDateTime, table_of
 from omniline.db.bulk import RowsUpdate, one_of
 from omniline.db.unit_of_work import UnitOfWork
+from omniline.db.write_behind import keyed_read
 from omniline.kernel.clock import utcnow
 from omniline.kernel.events import DomainEvent
 from omniline.routing.calendar import is_open
@@ -270,10 +271,13 @@ CASE_AND_WORK = (
 )
 # The same for several cases: every open task of each, with the case id and the task's age after the
 # columns above (the newest is chosen by the caller).
-CASE_AND_WORK_OF_MANY = (
+# A keyed read: the cases a run has just opened (held back, db/write_behind.py) are not among them.
+CASE_AND_WORK_OF_MANY = keyed_read(
     select(*_STATE_AND_WORK_COLUMNS, CASES.c.id, TASKS.c.created_at)
     .select_from(_WITH_OPEN_WORK)
-    .where(one_of(CASES.c.id, "case_ids"))
+    .where(one_of(CASES.c.id, "case_ids")),
+    table=CASES.name,
+    key="case_ids",
 )
 NOTE_CASE = RowsUpdate(
     lambda p: (
