@@ -11,11 +11,15 @@ from sqlalchemy import (
     Uuid,
     bindparam,
     case,
+    func,
+    literal_column,
     or_,
     select,
+    true,
     union_all,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from omniline.cases.models import Case
@@ -57,10 +61,10 @@ _KNOWN_COLUMNS = (
 
 @cache
 def _find_known_statement(kinds: tuple[str, ...]) -> Any:
-    """Built once per set of identity kinds (a handful): for each kind, its addresses as one expanding
-    IN list, so one statement serves any number of messages. One SELECT per kind, joined by UNION ALL:
-    each is a lookup on the unique (tenant, kind, address) index, where SQLite would search an OR of
-    IN lists by the tenant alone."""
+    """SQLite's statement, built once per set of identity kinds (a handful): for each kind, its
+    addresses as one expanding IN list, so one statement serves any number of messages. One SELECT per
+    kind, joined by UNION ALL: each is a lookup on the unique (tenant, kind, address) index, where
+    SQLite would search an OR of IN lists by the tenant alone."""
     return union_all(
         *(
             select(
@@ -77,6 +81,36 @@ def _find_known_statement(kinds: tuple[str, ...]) -> Any:
     )
 
 
+# PostgreSQL: the (kind, address) pairs as two arrays, each pair looked up on the unique index by a
+# LATERAL subquery (its LIMIT keeps the planner from turning it into a join, which on a small table it
+# would answer with a scan of the whole tenant). One statement for any mix of kinds: the server plans it
+# once per connection, where the UNION above took a new plan for every call.
+_CLAIMED = (
+    func.unnest(bindparam("kinds", type_=ARRAY(String())), bindparam("addresses", type_=ARRAY(String())))
+    .table_valued("kind", "address")
+    .render_derived(name="claimed")
+)
+_KNOWN = (
+    select(
+        Identity.id.label("identity_id"),
+        Identity.kind,
+        Identity.address,
+        Customer.id.label("customer_id"),
+        Customer.created_at,
+        Customer.name,
+    )
+    .join(Customer, Customer.id == Identity.customer_id)
+    .where(
+        Identity.tenant_id == bindparam("tenant_id", type_=Uuid()),
+        Identity.kind == _CLAIMED.c.kind,
+        Identity.address == _CLAIMED.c.address,
+    )
+    .limit(literal_column("1"))  # the index is unique: one row at most anyway
+    .lateral("known")
+)
+_FIND_KNOWN_PAIRS = select(*_KNOWN.c).select_from(_CLAIMED).join(_KNOWN, true())
+
+
 def find_known_identities(
     session: Session, tenant_id: uuid.UUID, claims: Iterable[IdentityClaim]
 ) -> list[tuple[KnownIdentity, uuid.UUID]]:
@@ -87,10 +121,22 @@ def find_known_identities(
     if not by_kind:
         return []
     kinds = tuple(sorted(by_kind))
-    params: dict[str, Any] = {"tenant_id": tenant_id}
-    for index, kind in enumerate(kinds):
-        params[f"addresses_{index}"] = sorted(by_kind[kind])
-    rows = session.connection().execute(_find_known_statement(kinds), params).all()
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        pairs = [(kind, address) for kind in kinds for address in sorted(by_kind[kind])]
+        rows = connection.execute(
+            _FIND_KNOWN_PAIRS,
+            {
+                "tenant_id": tenant_id,
+                "kinds": [kind for kind, _ in pairs],
+                "addresses": [address for _, address in pairs],
+            },
+        ).all()
+    else:
+        params: dict[str, Any] = {"tenant_id": tenant_id}
+        for index, kind in enumerate(kinds):
+            params[f"addresses_{index}"] = sorted(by_kind[kind])
+        rows = connection.execute(_find_known_statement(kinds), params).all()
     return [
         (KnownIdentity(f"{kind}:{address}", customer_id, created_at, name), identity_id)
         for identity_id, kind, address, customer_id, created_at, name in rows
