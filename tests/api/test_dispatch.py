@@ -26,7 +26,7 @@ from omniline.routing.offers import expire_offers
 from omniline.security.models import AuditEntry
 from omniline.timeline.models import TimelineEvent
 from tests.channels.voice.support import post_abandoned_call
-from tests.support import PASSWORD, ApiWorld, login, row_counts
+from tests.support import PASSWORD, ApiWorld, app_message, login, row_counts
 
 
 class Clock:
@@ -684,3 +684,65 @@ def test_an_abandoned_call_becomes_voice_work_due_in_fifteen_minutes(
     with container.uow() as uow:
         task = uow.session.scalars(select(Task).where(Task.kind == "callback")).one()
         assert (task.channel_kind, task.queue, task.enqueued_at) == ("voice", "callbacks", task.due_at)
+
+
+@pytest.mark.parametrize("sticky", [True, False])
+def test_a_rule_with_sticky_false_does_not_hold_a_returning_customers_work_for_their_last_agent(
+    world: ApiWorld, container: Container, clock: Clock, sticky: bool
+) -> None:
+    # given a policy that routes every contact to the general queue, sticky or not
+    rule = {"name": "всем", "then": {"queue": "general", "sticky": sticky}}
+    saved = world.client.put("/api/v1/routing/policy", json={"rules": [rule]}, headers=world.admin_headers)
+    assert saved.status_code == 200, saved.text
+    # and Boris served the customer on an earlier case, now resolved
+    boris = add_agent(world, container, "boris", capacity={"api": 2}, available=False)
+    first = world.post_app_message(app_message("sticky-1", ["email:oleg@пример.рф"], "Где мой заказ?"))
+    assert first.status_code == 202, first.text
+    customer_id, case_id = uuid.UUID(first.json()["customer_id"]), first.json()["case_id"]
+    set_presence(world, boris.headers, "available")
+    run_dispatch(container, world.tenant_id)
+    [(task_id, offered_to)] = pending_offers(container)
+    assert offered_to == boris.user_id
+    world.client.post(f"/api/v1/offers/{offer_of(container, task_id)}/accept", headers=boris.headers)
+    resolved = world.client.post(f"/api/v1/cases/{case_id}/resolve", json={}, headers=boris.headers)
+    assert resolved.status_code == 200, resolved.text
+    # when the customer writes again after the reopen window: a new case
+    clock.advance(8 * 24 * 3600)
+    second = world.post_app_message(app_message("sticky-2", ["email:oleg@пример.рф"], "再次联系"))
+    assert second.status_code == 202, second.text
+    assert second.json()["case_id"] != case_id
+    assert uuid.UUID(second.json()["customer_id"]) == customer_id
+
+    # then the new work is held for Boris only when the rule is sticky
+    with container.uow() as uow:
+        work = uow.session.scalars(
+            select(Task).where(Task.case_id == uuid.UUID(second.json()["case_id"]))
+        ).one()
+        assert work.sticky_user_id == (boris.user_id if sticky else None)
+        assert work.reason == "routed:всем"
+
+
+def test_enqueued_work_without_stickiness_names_no_agent(
+    world: ApiWorld, container: Container, clock: Clock
+) -> None:
+    boris = add_agent(world, container, "boris")
+    customer_id, case_id = new_case(container, world.tenant_id)
+    first = enqueue(container, world.tenant_id, customer_id=customer_id, case_id=case_id)
+    run_dispatch(container, world.tenant_id)
+    world.client.post(f"/api/v1/offers/{offer_of(container, first)}/accept", headers=boris.headers)
+    with container.uow() as uow:
+        finish_task(uow, task_id=first, now=clock.advance(60))
+        uow.commit()
+    _, other_case = new_case(container, world.tenant_id)
+    with container.uow() as uow:
+        uow.session.get_one(Case, other_case).customer_id = customer_id
+        uow.commit()
+
+    sticky = enqueue(container, world.tenant_id, customer_id=customer_id, case_id=other_case)
+    assert task_row(container, sticky).sticky_user_id == boris.user_id
+    with container.uow() as uow:
+        uow.session.get_one(Task, sticky).status = "done"
+        uow.commit()
+    loose = enqueue(container, world.tenant_id, customer_id=customer_id, case_id=other_case, sticky=False)
+    assert loose != sticky
+    assert task_row(container, loose).sticky_user_id is None

@@ -80,6 +80,7 @@ def enqueue_work(
     skills: list[str] | tuple[str, ...] = (),
     team_id: uuid.UUID | None = None,
     sticky_user_id: uuid.UUID | None = None,
+    sticky: bool = True,
     due_at: datetime | None = None,
     now: datetime,
     case_without_work: bool = False,
@@ -87,7 +88,8 @@ def enqueue_work(
     """Put work in `queue` (open, waiting from `now`). The queue's priority and skills are added to the
     task's own; a queue name that is not defined adds nothing. A case has one piece of conversation
     work: when it already has one open, offered or assigned, that task is returned (its priority
-    raised if this one is higher). Without `sticky_user_id`, the customer's last agent is sticky.
+    raised if this one is higher). Without `sticky_user_id`, the customer's last agent is sticky,
+    unless `sticky` is False (a routing rule's `sticky: false`: the work goes to whoever is free).
     `case_without_work`: the caller read in this transaction that the case has no unfinished task,
     so none is looked for (intake)."""
     rules = queue_rules_named(session, tenant_id, queue)
@@ -101,7 +103,9 @@ def enqueue_work(
         if existing is not None:
             existing.priority = max(existing.priority, wanted)
             return existing
-    last_agent = None if sticky_user_id else last_agents(session, [customer_id]).get(customer_id)
+    last_agent = (
+        last_agents(session, [customer_id]).get(customer_id) if sticky and sticky_user_id is None else None
+    )
     task = Task(
         **work_row(
             rules,

@@ -615,6 +615,7 @@ def _queue_work(
         skills=where.skills,
         team_id=where.team_id,
         sticky_user_id=where.sticky_user_id,
+        sticky=decision.sticky,
         due_at=now,
         now=now,
         case_without_work=plan.work is None,

@@ -372,7 +372,9 @@ def _decide_opened(
         skills=where.skills,
         team_id=where.team_id,
         sticky_user_id=where.sticky_user_id,
-        last_agent=facts.last_agents.get(context.customer_id) if where.sticky_user_id is None else None,
+        last_agent=facts.last_agents.get(context.customer_id)
+        if where.sticky_user_id is None and decision.sticky
+        else None,
         due_at=now,
         now=now,
     )
