@@ -6,8 +6,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import select
 
 from omniline.bootstrap import Container
+from omniline.routing.models import Task
 from tests.support import ApiWorld, app_message, make_world, row_counts
 
 TEXTS = [
@@ -97,7 +99,7 @@ def test_resolve_twice_is_a_409_and_changes_nothing(world: ApiWorld, container: 
     assert get_case(world, ids["case_id"]) == resolved
 
 
-def test_reopen_a_resolved_case(world: ApiWorld) -> None:
+def test_reopen_a_resolved_case(world: ApiWorld, container: Container) -> None:
     # given a resolved case
     ids = post(world, "m-1", "Где мой заказ?")
     world.client.post(f"/api/v1/cases/{ids['case_id']}/resolve", headers=world.agent_headers)
@@ -112,8 +114,18 @@ def test_reopen_a_resolved_case(world: ApiWorld) -> None:
     assert case["resolved_at"] is None
     assert case["reopen_count"] == 1
     types = [entry["type"] for entry in timeline(world, ids["customer_id"])["items"]]
-    # an agent's reopen is not an inbound message: it is not routed again
+    # an agent's reopen is not an inbound message: no routing decision, but the case has work again
     assert types == ["case.reopened", "case.resolved", "case.routed", "message.received", "case.opened"]
+    with container.uow() as uow:
+        work = uow.session.scalars(
+            select(Task).where(Task.case_id == uuid.UUID(ids["case_id"])).order_by(Task.created_at)
+        ).all()
+        assert [(task.status, task.reason) for task in work][-1] == ("open", "reopened")
+        reopened = work[-1]
+        assert reopened.conversation_id == uuid.UUID(ids["conversation_id"])
+        assert reopened.channel_kind == "api"
+        assert reopened.sticky_user_id is not None  # the agent who reopened it comes first
+        assert all(task.status != "open" for task in work[:-1])
 
 
 def test_reopen_an_open_case_is_a_409_and_changes_nothing(world: ApiWorld, container: Container) -> None:

@@ -746,3 +746,30 @@ def test_enqueued_work_without_stickiness_names_no_agent(
     loose = enqueue(container, world.tenant_id, customer_id=customer_id, case_id=other_case, sticky=False)
     assert loose != sticky
     assert task_row(container, loose).sticky_user_id is None
+
+
+def test_an_agent_who_reopens_a_case_is_offered_its_work_first(
+    world: ApiWorld, container: Container, clock: Clock
+) -> None:
+    # given a resolved case, and Anna idle longer than Boris
+    anna = add_agent(world, container, "anna", capacity={"api": 2})
+    clock.advance(5)
+    boris = add_agent(world, container, "boris", capacity={"api": 2}, available=False)
+    posted = world.post_app_message(app_message("reopen-1", ["phone:+79161234567"], "Не работает оплата"))
+    assert posted.status_code == 202, posted.text
+    case_id = posted.json()["case_id"]
+    resolved = world.client.post(f"/api/v1/cases/{case_id}/resolve", headers=anna.headers)
+    assert resolved.status_code == 200, resolved.text
+    assert pending_offers(container) == []
+    set_presence(world, boris.headers, "available")
+
+    # when Boris reopens it
+    clock.advance(60)
+    reopened = world.client.post(f"/api/v1/cases/{case_id}/reopen", headers=boris.headers)
+
+    # then its work is offered to him, not to Anna who has waited longer
+    assert reopened.status_code == 200, reopened.text
+    [(task_id, offered_to)] = pending_offers(container)
+    assert offered_to == boris.user_id
+    row = task_row(container, task_id)
+    assert (row.status, row.reason, str(row.case_id)) == ("offered", "reopened", case_id)

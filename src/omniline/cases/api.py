@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from omniline.bootstrap import Container
-from omniline.cases.service import change_case_status, get_case
+from omniline.cases.service import change_case_status, get_case, reopen_case_by_hand
 from omniline.cases.views import case_view
 from omniline.cases.wrapup import confirm_topic, wrap_up_case
 from omniline.kernel.events import DomainEvent
@@ -90,9 +90,19 @@ def wrap_up(
 def _change(case_id: uuid.UUID, action: str, actor: Actor, container: Container) -> dict[str, Any]:
     with container.uow() as uow:
         now = container.clock()
-        case = change_case_status(
-            uow, tenant_id=actor.tenant_id, case_id=case_id, action=action, actor=actor.ref, now=now
-        )
+        if action == "reopen":  # it needs someone's work again
+            case = reopen_case_by_hand(
+                uow,
+                tenant_id=actor.tenant_id,
+                case_id=case_id,
+                user_id=actor.user_id,
+                actor=actor.ref,
+                now=now,
+            )
+        else:
+            case = change_case_status(
+                uow, tenant_id=actor.tenant_id, case_id=case_id, action=action, actor=actor.ref, now=now
+            )
         view = case_view(case)
         uow.emit(DomainEvent("case.updated", actor.tenant_id, {"case": view, "change": PAST_TENSE[action]}))
         uow.commit()

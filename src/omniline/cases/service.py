@@ -17,7 +17,7 @@ from omniline.db.bulk import RowsInsert, RowsUpdate, one_of
 from omniline.db.unit_of_work import UnitOfWork
 from omniline.kernel.errors import NotFound
 from omniline.kernel.ids import new_id
-from omniline.routing.dispatch import finish_case_tasks
+from omniline.routing.dispatch import finish_case_tasks, requeue_reopened_case
 from omniline.routing.sla_service import restart_resolution_clock, stop_case_clocks
 from omniline.security.audit import record_audit
 from omniline.timeline.service import record_event
@@ -224,6 +224,24 @@ def get_case(session: Session, tenant_id: uuid.UUID, case_id: uuid.UUID) -> Case
     case = session.get(Case, case_id)
     if case is None or case.tenant_id != tenant_id:
         raise NotFound(f"case {case_id} not found")
+    return case
+
+
+def reopen_case_by_hand(
+    uow: UnitOfWork,
+    *,
+    tenant_id: uuid.UUID,
+    case_id: uuid.UUID,
+    user_id: uuid.UUID,
+    actor: str,
+    now: datetime,
+) -> Case:
+    """A person reopens a resolved case: it is open again and has work (see `requeue_reopened_case`),
+    held first for them."""
+    case = change_case_status(
+        uow, tenant_id=tenant_id, case_id=case_id, action="reopen", actor=actor, now=now
+    )
+    requeue_reopened_case(uow, case, reopened_by=user_id, now=now)
     return case
 
 

@@ -35,10 +35,13 @@ from omniline.kernel.events import DomainEvent
 from omniline.kernel.ids import new_id
 from omniline.routing.assignment import AgentPool, AgentState, QueueRules, WorkItem, plan_offers
 from omniline.routing.models import Offer, Task
+from omniline.routing.policy_store import load_policy
 from omniline.routing.queues import cached_queue_rules, queue_rules
 from omniline.routing.service import CLOSED_STATUSES, task_view
 from omniline.security.audit import record_audit
 from omniline.settings import Settings
+from omniline.taxonomy.models import Topic
+from omniline.timeline.models import TimelineEvent
 from omniline.timeline.service import record_event
 
 SYSTEM_ACTOR = "system:routing"
@@ -334,6 +337,52 @@ def finish_task(uow: UnitOfWork, *, task_id: uuid.UUID, status: str = "done", no
         raise NotFound(f"task {task_id} not found")
     if _finish(uow, task, status, now):
         dispatch(uow, task.tenant_id, now=now)
+    return task
+
+
+def requeue_reopened_case(
+    uow: UnitOfWork, case: Case, *, reopened_by: uuid.UUID | None, now: datetime
+) -> Task | None:
+    """Work for a case a person reopened (an inbound message's reopen is routed by intake instead): it
+    waits in the queue routing chose for the case (the policy's default queue if none), with the
+    case's priority, language and topic skills, on the conversation it was last worked in, and is
+    held first for the person who reopened it; then the waiting work is offered. None, and nothing
+    queued, when no conversation ever served the case (a case opened by hand, say)."""
+    session = uow.session
+    last = session.execute(
+        select(TimelineEvent.conversation_id, TimelineEvent.channel_kind, TimelineEvent.message_id)
+        .where(
+            TimelineEvent.customer_id == case.customer_id,
+            TimelineEvent.case_id == case.id,
+            TimelineEvent.conversation_id.is_not(None),
+            TimelineEvent.channel_kind.is_not(None),
+        )
+        .order_by(TimelineEvent.id.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return None
+    conversation_id, channel_kind, message_id = last
+    topic = session.get(Topic, case.topic_id) if case.topic_id is not None else None
+    task = enqueue_work(
+        session,
+        tenant_id=case.tenant_id,
+        kind="conversation",
+        queue=case.queue or load_policy(session, case.tenant_id).default_queue,
+        priority=case.priority,
+        reason="reopened",
+        customer_id=case.customer_id,
+        case_id=case.id,
+        conversation_id=conversation_id,
+        message_id=message_id,
+        channel_kind=str(channel_kind),  # never NULL: the read asks for it
+        language=case.language,
+        skills=list(topic.skills) if topic is not None else [],
+        sticky_user_id=reopened_by,
+        now=now,
+    )
+    session.flush()
+    dispatch(uow, case.tenant_id, now=now)
     return task
 
 
