@@ -10,12 +10,13 @@ from httpx import Response
 from sqlalchemy import select
 
 from omniline.accounts.service import create_user
+from omniline.agents.service import create_team
 from omniline.bootstrap import Container
 from omniline.routing.models import RoutingPolicy
 from omniline.routing.policy_store import PolicyCache, load_policy, save_policy
 from omniline.security.models import AuditEntry
 from omniline.taxonomy.models import Topic
-from tests.support import PASSWORD, ApiWorld, login, make_world, row_counts
+from tests.support import PASSWORD, ApiWorld, agent_email, login, make_world, row_counts
 
 URL = "/api/v1/routing/policy"
 
@@ -40,6 +41,19 @@ rules:
     then: {bot: self_service}
 """
 YAML_HEADERS = {"Content-Type": "application/yaml"}
+
+
+@pytest.fixture(autouse=True)
+def shanghai_team(world: ApiWorld, container: Container) -> None:
+    """The team POLICY's third rule names: a saved policy may name only teams the tenant has."""
+    with container.uow() as uow:
+        create_team(uow.session, actor="test", tenant_id=world.tenant_id, name="上海团队")
+        uow.commit()
+
+
+def agent_of(container: Container, world: ApiWorld) -> str:
+    """The world's agent's e-mail."""
+    return agent_email(container, world)
 
 
 def headers_for(container: Container, world: ApiWorld, role: str) -> dict[str, str]:
@@ -239,6 +253,39 @@ def test_an_invalid_policy_lists_every_problem(world: ApiWorld, container: Conta
     ]
     assert error["message"] == "; ".join(error["details"])
     assert row_counts(container) == before
+
+
+def test_a_policy_naming_a_team_or_agent_the_tenant_lacks_is_refused(
+    world: ApiWorld, container: Container
+) -> None:
+    agent = agent_of(container, world)
+    document = {
+        "rules": [
+            {"name": "москва", "when": {"language": "ru"}, "then": {"team": "Команда Москва"}},
+            {"name": "上海", "when": {"language": "zh"}, "then": {"team": "上海团队"}},
+            {"name": "ольга", "when": {"customer_tier": "vip"}, "then": {"agent": "olga@nowhere.test"}},
+            {"name": "свой", "when": {"urgency": "high"}, "then": {"agent": agent.upper()}},
+        ]
+    }
+    before = row_counts(container)
+
+    error = assert_error(
+        world.client.put(URL, json=document, headers=world.admin_headers), 422, "invalid_policy"
+    )
+
+    assert error["details"] == [
+        "rule 1 'москва': then.team: there is no team 'Команда Москва'",
+        "rule 3 'ольга': then.agent: there is no active user 'olga@nowhere.test'",
+    ]
+    assert row_counts(container) == before
+    assert stored_policy(container, world.tenant_id) is None
+    # the same document without the two unknown names is saved
+    document["rules"] = document["rules"][1::2]
+    saved = world.client.put(URL, json=document, headers=world.admin_headers)
+    assert saved.status_code == 200, saved.text
+    stored = [rule["then"] for rule in saved.json()["rules"]]
+    assert stored[0] == {"team": "上海团队"}
+    assert stored[1]["agent"].casefold() == agent
 
 
 def test_each_tenant_has_its_own_policy(world: ApiWorld, container: Container) -> None:

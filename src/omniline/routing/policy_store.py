@@ -16,10 +16,12 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from omniline.accounts.models import User
+from omniline.agents.models import Team
 from omniline.kernel.ttl_cache import TtlCache
 from omniline.routing.models import RoutingPolicy
 from omniline.routing.policy import Policy, compile_policy
-from omniline.routing.policy_schema import parse_policy
+from omniline.routing.policy_schema import PolicyDocument, PolicyError, parse_policy
 from omniline.security.audit import record_audit
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("default_policy.yaml")
@@ -101,6 +103,9 @@ def save_policy(
     PolicyError (422, every problem listed) and nothing stored when the document is invalid. The
     document's own `version` is ignored. Rules are stored in their normalised form (lists for "any of")."""
     parsed = parse_policy(document)
+    unknown = unknown_names(session, tenant_id, parsed)
+    if unknown:
+        raise PolicyError(unknown)
     settings = parsed.settings.model_dump()
     rules = [_normalised_rule(rule.model_dump(by_alias=True, exclude_none=True)) for rule in parsed.rules]
     row = _stored(session, tenant_id, for_update=True)
@@ -125,6 +130,34 @@ def save_policy(
     )
     _cache.forget(tenant_id)
     return row
+
+
+def unknown_names(session: Session, tenant_id: uuid.UUID, parsed: PolicyDocument) -> list[str]:
+    """The teams and agents the rules send work to that the tenant does not have (a typo there would
+    leave the work in the default queue, unnoticed). Queues need no definition: a queue that has none
+    is a plain queue."""
+    teams = {rule.then.team for rule in parsed.rules if rule.then.team is not None}
+    agents = {rule.then.agent.casefold() for rule in parsed.rules if rule.then.agent is not None}
+    known_teams = set(
+        session.scalars(select(Team.name).where(Team.tenant_id == tenant_id, Team.name.in_(teams)))
+        if teams
+        else ()
+    )
+    known_agents = set(
+        session.scalars(
+            select(User.email).where(User.tenant_id == tenant_id, User.email.in_(agents), User.is_active)
+        )
+        if agents
+        else ()
+    )
+    problems = []
+    for number, rule in enumerate(parsed.rules, start=1):
+        where = f"rule {number} {rule.name!r}"
+        if rule.then.team is not None and rule.then.team not in known_teams:
+            problems.append(f"{where}: then.team: there is no team {rule.then.team!r}")
+        if rule.then.agent is not None and rule.then.agent.casefold() not in known_agents:
+            problems.append(f"{where}: then.agent: there is no active user {rule.then.agent!r}")
+    return problems
 
 
 def _normalised_rule(rule: dict[str, Any]) -> dict[str, Any]:
