@@ -1,5 +1,10 @@
 """The learned topic model: train, predict in three languages, round-trip through bytes, refuse too few."""
 
+import io
+import pickle
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 from omniline.kernel.errors import InvalidInput
@@ -59,7 +64,41 @@ def test_dumps_and_loads_give_the_same_predictions(model: TopicModel) -> None:
 
 def test_loads_refuses_other_bytes() -> None:
     with pytest.raises(InvalidInput, match="not a stored topic model"):
-        loads(b"not joblib")
+        loads(b"not a model")
+
+
+class _Planted:
+    """Unpickling this writes a file: the proof that a loader ran a pickle."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return (open, (str(self.path), "w"))  # unpickling opens (creates) the file
+
+
+def test_loads_never_unpickles_what_it_is_given(model: TopicModel, tmp_path: Path) -> None:
+    planted = tmp_path / "planted.txt"
+    as_pickle = pickle.dumps(_Planted(planted))
+    with np.load(io.BytesIO(dumps(model)), allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    arrays["terms"] = np.array([_Planted(planted)], dtype=object)  # saved as a pickle inside
+    in_an_archive = io.BytesIO()
+    np.savez(in_an_archive, **arrays)
+    for blob in (as_pickle, in_an_archive.getvalue()):
+        with pytest.raises(InvalidInput, match="not a stored topic model"):
+            loads(blob)
+    assert not planted.exists()
+
+
+def test_loads_refuses_arrays_that_do_not_fit_together(model: TopicModel) -> None:
+    with np.load(io.BytesIO(dumps(model)), allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    arrays["coef"] = arrays["coef"][:, :-1]  # one n-gram short
+    broken = io.BytesIO()
+    np.savez(broken, **arrays)
+    with pytest.raises(InvalidInput, match="do not fit together"):
+        loads(broken.getvalue())
 
 
 def test_two_topics_work() -> None:

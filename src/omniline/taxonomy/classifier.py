@@ -18,6 +18,7 @@ costs no query when both are fresh. A model trained in this process is used at o
 (`forget_tenant_classifier`); one trained elsewhere within `RULES_TTL_SECONDS`.
 """
 
+import logging
 import threading
 import uuid
 from collections import OrderedDict
@@ -32,6 +33,8 @@ from omniline.kernel.errors import InvalidInput
 from omniline.kernel.ttl_cache import TtlCache
 from omniline.taxonomy.models import ClassifierModel, Topic
 from omniline.taxonomy.rules import RuleHit, RuleSet, TopicRules, compile_rules, match_rules
+
+log = logging.getLogger(__name__)
 
 RULES_WIN = 0.75
 RULES_TTL_SECONDS = 5.0
@@ -75,7 +78,7 @@ class _Caches:
             if cached is not None:
                 self._models.move_to_end(model_id)
                 return cached
-        loaded = load()  # outside the lock: unpickling takes milliseconds
+        loaded = load()  # outside the lock: reading a model takes milliseconds
         with self._lock:
             self._models[model_id] = loaded
             while len(self._models) > MODELS_KEPT:
@@ -151,8 +154,12 @@ def classify_text(
     if rule_confidence(hits) < RULES_WIN:
         model_id = tenant.model_id
         if model_id is not None:
-            model = _caches.model(model_id, lambda: _load_model(session, model_id))
-            scores = {code: p for code, p in model.predict(text) if code in tenant.active_codes}
+            try:
+                model = _caches.model(model_id, lambda: _load_model(session, model_id))
+            except InvalidInput:  # a stored model this code cannot read: the rules decide alone
+                log.warning("topic model %s cannot be read; train again to replace it", model_id)
+            else:
+                scores = {code: p for code, p in model.predict(text) if code in tenant.active_codes}
     return combine(hits, scores, min_confidence=min_confidence)
 
 

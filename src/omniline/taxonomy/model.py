@@ -10,16 +10,18 @@ model combined). Word n-grams added to the characters, and a calibrated linear S
 0.06 lower in a first comparison (the calibrated SVM left far more texts below the threshold).
 
 Pure apart from the CPU: no database, no clock. `dumps`/`loads` turn a model into the bytes stored in
-`ClassifierModel.blob` and back; the bytes are a joblib (pickle) stream, so only blobs this code
-wrote may ever be loaded.
+`ClassifierModel.blob` and back: a NumPy archive of plain arrays (the n-grams, their IDF weights, the
+coefficients, the intercepts, the topic codes), read with `allow_pickle=False`. Nothing in it can run
+code when it is loaded, whoever wrote the row (the first format was a pickle; migration 0008
+converts those).
 """
 
 import io
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import joblib
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -29,7 +31,8 @@ from omniline.taxonomy.rules import normalise
 
 MIN_TOPICS = 2
 MIN_EXAMPLES = 10
-_FORMAT = "omniline.topic-model/1"
+_FORMAT = "omniline.topic-model/2"
+_ARRAYS = ("format", "terms", "idf", "coef", "intercept", "classes")
 
 
 class NotEnoughExamples(InvalidInput):
@@ -87,10 +90,7 @@ def train_topic_model(texts: Sequence[str], labels: Sequence[str]) -> TopicModel
     check_training_set(texts, labels)
     # Single characters matter for Chinese (退, 扣, 登 carry a topic on their own) and 5-grams for
     # Russian stems; an n-gram seen in one text only (an order number, an e-mail) is dropped.
-    vectorizer = TfidfVectorizer(
-        analyzer="char_wb", ngram_range=(1, 5), sublinear_tf=True, min_df=2, lowercase=False
-    )
-    # Texts are normalised here and in predict alike (casefold, ё as е), so the vectorizer need not.
+    vectorizer = _vectorizer()
     features = vectorizer.fit_transform([normalise(text) for text in texts])
     # C far above 1: n-gram features are many and weak, so little regularisation gives sharp enough
     # probabilities to clear the classifier's threshold. 1000 was chosen on the generated set by
@@ -102,18 +102,54 @@ def train_topic_model(texts: Sequence[str], labels: Sequence[str]) -> TopicModel
     return TopicModel(vectorizer, classifier)
 
 
+def _vectorizer(vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
+    """The vectorizer a model is trained with, or (with its `vocabulary`) restored with."""
+    # Texts are normalised before it and in predict alike (casefold, ё as е), so it need not.
+    return TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=(1, 5),
+        sublinear_tf=True,
+        min_df=2,
+        lowercase=False,
+        vocabulary=vocabulary,
+    )
+
+
 def dumps(model: TopicModel) -> bytes:
+    vocabulary: dict[str, int] = model.vectorizer.vocabulary_
+    terms = sorted(vocabulary, key=vocabulary.__getitem__)
     buffer = io.BytesIO()
-    joblib.dump({"format": _FORMAT, "vectorizer": model.vectorizer, "classifier": model.classifier}, buffer)
+    np.savez_compressed(
+        buffer,
+        format=np.array(_FORMAT),
+        terms=np.array(terms, dtype=str),
+        idf=model.vectorizer.idf_,
+        coef=model.classifier.coef_,
+        intercept=model.classifier.intercept_,
+        classes=np.array([str(code) for code in model.classifier.classes_], dtype=str),
+    )
     return buffer.getvalue()
 
 
 def loads(blob: bytes) -> TopicModel:
-    """The model `dumps` wrote; InvalidInput for bytes in another format."""
+    """The model `dumps` wrote; InvalidInput for bytes in another format. Only plain arrays are
+    read (no pickle)."""
     try:
-        content: Any = joblib.load(io.BytesIO(blob))
-    except Exception as error:  # joblib raises anything from EOFError to UnpicklingError
+        with np.load(io.BytesIO(blob), allow_pickle=False) as archive:
+            if set(archive.files) != set(_ARRAYS) or str(archive["format"]) != _FORMAT:
+                raise InvalidInput("not a stored topic model (unknown format)")
+            arrays: dict[str, Any] = {name: archive[name] for name in _ARRAYS}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise InvalidInput(f"not a stored topic model: {error}") from None
-    if not isinstance(content, dict) or content.get("format") != _FORMAT:
-        raise InvalidInput("not a stored topic model (unknown format)")
-    return TopicModel(content["vectorizer"], content["classifier"])
+    terms, classes = arrays["terms"], arrays["classes"]
+    coef, intercept, idf = arrays["coef"], arrays["intercept"], arrays["idf"]
+    rows = 1 if len(classes) == 2 else len(classes)  # two topics: one row of coefficients
+    if idf.shape != terms.shape or coef.shape != (rows, len(terms)) or intercept.shape != (rows,):
+        raise InvalidInput("not a stored topic model (its arrays do not fit together)")
+    vectorizer = _vectorizer({str(term): index for index, term in enumerate(terms)})
+    vectorizer.idf_ = idf
+    classifier = LogisticRegression()
+    classifier.classes_ = classes
+    classifier.coef_ = coef
+    classifier.intercept_ = intercept
+    return TopicModel(vectorizer, classifier)

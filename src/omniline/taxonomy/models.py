@@ -60,7 +60,7 @@ class ClassifierModel(IdMixin, Base):
     __table_args__ = (Index("ix_classifier_models_tenant_created", "tenant_id", "created_at"),)
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
-    blob: Mapped[bytes] = mapped_column(LargeBinary)  # the fitted scikit-learn pipeline (joblib)
+    blob: Mapped[bytes] = mapped_column(LargeBinary)  # the fitted model's arrays (taxonomy/model.py)
     topic_codes: Mapped[list[str]] = mapped_column(default=list)
     samples: Mapped[int] = mapped_column(default=0)
     metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)  # held-out scores when trained
