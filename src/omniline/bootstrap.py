@@ -22,6 +22,7 @@ from omniline.kernel.clock import Clock, utcnow
 from omniline.kernel.ttl_cache import TtlCache
 from omniline.pipeline.group_commit import IngestWriter
 from omniline.realtime.bus import Bus, InProcessBus
+from omniline.security.sealing import Sealer, use_sealer
 from omniline.settings import Settings
 
 
@@ -77,6 +78,7 @@ def bootstrap(
     settings: Settings | None = None, *, bus: Bus | None = None, clock: Clock = utcnow
 ) -> Container:
     settings = settings or Settings()
+    use_sealer(Sealer(settings.secret_key, settings.previous_secret_keys))
     engine = build_engine(settings.sqlalchemy_url)
     return Container(
         settings=settings,

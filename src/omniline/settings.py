@@ -15,6 +15,8 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite:///var/omniline.db"
     secret_key: str = DEVELOPMENT_SECRET_KEY
+    # Keys used before the current one: what they sealed still opens (security/sealing.py).
+    previous_secret_keys: list[str] = Field(default_factory=list)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     public_url: str | None = None

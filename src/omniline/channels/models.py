@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from omniline.db.base import Base, IdMixin
 from omniline.kernel.clock import utcnow
+from omniline.security.sealing import SealedJSON
 
 
 class Channel(IdMixin, Base):
@@ -17,7 +18,8 @@ class Channel(IdMixin, Base):
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(200))
-    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Provider credentials in it are sealed in the database (security/sealing.py).
+    config: Mapped[dict[str, Any]] = mapped_column(SealedJSON(), default=dict)
     # Kept readable because HMAC verification needs the key itself; shown to people only once.
     secret: Mapped[str] = mapped_column(String(100))
     is_active: Mapped[bool] = mapped_column(default=True)

@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from omniline.accounts.models import Tenant
 from omniline.channels.base import ChannelInfo
@@ -14,6 +15,7 @@ from omniline.channels.signing import new_channel_secret
 from omniline.kernel.errors import InvalidInput, NotFound
 from omniline.kernel.ids import new_id
 from omniline.security.audit import record_audit
+from omniline.security.sealing import is_credential
 
 
 def create_channel(
@@ -88,21 +90,27 @@ def channel_info(channel: Channel, region: str) -> ChannelInfo:
     )
 
 
-# Config values people should not read back: provider credentials and tokens.
-SECRET_CONFIG_WORDS = ("secret", "token", "password", "key", "auth")
-
-
 def masked_config(config: dict[str, Any]) -> dict[str, Any]:
     """The config with credentials replaced by a mask, at any depth (e.g. smtp.password)."""
     masked: dict[str, Any] = {}
     for name, value in config.items():
         if isinstance(value, dict):
             masked[name] = masked_config(value)
-        elif value and any(word in name.lower() for word in SECRET_CONFIG_WORDS):
+        elif value and is_credential(name):
             masked[name] = "********"
         else:
             masked[name] = value
     return masked
+
+
+def reseal_channels(session: Session) -> int:
+    """Write every channel's config again, so that its credentials are sealed with the current key
+    (those stored before sealing existed, or sealed with a previous key); how many channels."""
+    channels = list(session.scalars(select(Channel)))
+    for channel in channels:
+        channel.config = dict(channel.config)  # a new object: the column is written even if equal
+        flag_modified(channel, "config")
+    return len(channels)
 
 
 def channel_view(channel: Channel, *, base_url: str, with_secret: bool = False) -> dict[str, Any]:

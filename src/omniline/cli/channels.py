@@ -3,7 +3,7 @@ import json
 import typer
 
 from omniline.accounts.service import find_tenant
-from omniline.channels.service import channel_view, create_channel, list_channels
+from omniline.channels.service import channel_view, create_channel, list_channels, reseal_channels
 from omniline.cli.common import CLI_ACTOR, cli_container
 
 app = typer.Typer(help="Channels: mailboxes, bots, app integrations, offices.", no_args_is_help=True)
@@ -51,3 +51,14 @@ def list_(tenant: str | None = typer.Option(None)) -> None:
         for channel in list_channels(uow.session, owner.id):
             view = channel_view(channel, base_url=container.settings.base_url)
             typer.echo(f"{view['id']}  {view['kind']:8}  {view['name']}  {view['webhook_url']}")
+
+
+@app.command("reseal")
+def reseal() -> None:
+    """Seal every channel's provider credentials with the current OMNILINE_SECRET_KEY: after an
+    upgrade from a version that stored them in clear, or after changing the key (keep the old one in
+    OMNILINE_PREVIOUS_SECRET_KEYS until this has run)."""
+    with cli_container() as container, container.uow() as uow:
+        count = reseal_channels(uow.session)
+        uow.commit()
+    typer.echo(f"{count} channel(s) sealed with the current key")
