@@ -149,7 +149,7 @@ def _store_reply(
             text=text,
             now=container.clock(),
             registry=container.channels,
-            attachments=store_uploads(container.files, uploads),
+            attachments=lambda: store_uploads(container.files, uploads),  # once the channel agrees
         )
         uow.session.flush()
         view = message_view(message) | {"delivery": delivery_view(delivery)}

@@ -97,6 +97,33 @@ def test_a_reply_to_an_opted_out_number_is_refused_and_nothing_is_stored_or_sent
     assert api.received == []
 
 
+def test_a_reply_with_a_file_to_an_opted_out_number_leaves_no_file_behind(
+    sms: TwilioChannel, api: TwilioApi, container: Container
+) -> None:
+    # given a customer who wrote, then texted STOP
+    sms.post(fixture("inbound_sms_ru.json"))
+    keyword(sms, "STOP", "SM-stop-1")
+    conversation_id = conversation_of(sms)
+    before = row_counts(container)
+    files_before = sorted(container.files.root.rglob("*")) if container.files.root.exists() else []
+
+    # when an agent replies with a file
+    response = sms.world.client.post(
+        f"/api/v1/conversations/{conversation_id}/messages",
+        data={"text": "Счёт во вложении / 附件是发票"},
+        files=[("files", ("счёт.pdf", b"%PDF-1.4 invoice " + conversation_id.encode(), "application/pdf"))],
+        headers=sms.world.agent_headers,
+    )
+
+    # then it is refused, and neither a row nor the file is stored
+    assert response.status_code == 409, response.text
+    assert response.json()["error"]["code"] == "opted_out"
+    assert row_counts(container) == before
+    files_after = sorted(container.files.root.rglob("*")) if container.files.root.exists() else []
+    assert files_after == files_before
+    assert api.received == []
+
+
 def test_start_opts_the_number_back_in(sms: TwilioChannel, container: Container) -> None:
     sms.post(fixture("inbound_sms_ru.json"))
     keyword(sms, "СТОП", "SM-stop-1")
