@@ -113,6 +113,17 @@ def new_case(container: Container, tenant_id: uuid.UUID, name: str = "Анна")
         return customer.id, case.id
 
 
+def another_case(container: Container, customer_id: uuid.UUID) -> uuid.UUID:
+    """A new open case of an existing customer."""
+    with container.uow() as uow:
+        tenant_id = uow.session.get_one(Customer, customer_id).tenant_id
+    _, case_id = new_case(container, tenant_id)
+    with container.uow() as uow:
+        uow.session.get_one(Case, case_id).customer_id = customer_id
+        uow.commit()
+    return case_id
+
+
 def enqueue(
     container: Container,
     tenant_id: uuid.UUID,
@@ -449,17 +460,19 @@ def test_the_customers_last_agent_gets_their_next_case_first(
     clock.advance(3600)
 
     # when the customer writes again on a new case
-    _, new_case_id = new_case(container, world.tenant_id)
-    with container.uow() as uow:
-        uow.session.get_one(Case, new_case_id).customer_id = customer_id
-        uow.commit()
-    second = enqueue(container, world.tenant_id, customer_id=customer_id, case_id=new_case_id)
+    second = enqueue(
+        container, world.tenant_id, customer_id=customer_id, case_id=another_case(container, customer_id)
+    )
 
     # then Boris is offered it first
     assert task_row(container, second).sticky_user_id == boris.user_id
     assert pending_offers(container) == []  # enqueueing alone offers nothing
     run_dispatch(container, world.tenant_id)
     assert pending_offers(container) == [(second, boris.user_id)]
+    # and work enqueued without stickiness (a rule's sticky: false) is held for nobody
+    third_case = another_case(container, customer_id)
+    loose = enqueue(container, world.tenant_id, customer_id=customer_id, case_id=third_case, sticky=False)
+    assert task_row(container, loose).sticky_user_id is None
 
 
 def test_a_case_has_one_piece_of_work(world: ApiWorld, container: Container, clock: Clock) -> None:
@@ -720,32 +733,6 @@ def test_a_rule_with_sticky_false_does_not_hold_a_returning_customers_work_for_t
         ).one()
         assert work.sticky_user_id == (boris.user_id if sticky else None)
         assert work.reason == "routed:всем"
-
-
-def test_enqueued_work_without_stickiness_names_no_agent(
-    world: ApiWorld, container: Container, clock: Clock
-) -> None:
-    boris = add_agent(world, container, "boris")
-    customer_id, case_id = new_case(container, world.tenant_id)
-    first = enqueue(container, world.tenant_id, customer_id=customer_id, case_id=case_id)
-    run_dispatch(container, world.tenant_id)
-    world.client.post(f"/api/v1/offers/{offer_of(container, first)}/accept", headers=boris.headers)
-    with container.uow() as uow:
-        finish_task(uow, task_id=first, now=clock.advance(60))
-        uow.commit()
-    _, other_case = new_case(container, world.tenant_id)
-    with container.uow() as uow:
-        uow.session.get_one(Case, other_case).customer_id = customer_id
-        uow.commit()
-
-    sticky = enqueue(container, world.tenant_id, customer_id=customer_id, case_id=other_case)
-    assert task_row(container, sticky).sticky_user_id == boris.user_id
-    with container.uow() as uow:
-        uow.session.get_one(Task, sticky).status = "done"
-        uow.commit()
-    loose = enqueue(container, world.tenant_id, customer_id=customer_id, case_id=other_case, sticky=False)
-    assert loose != sticky
-    assert task_row(container, loose).sticky_user_id is None
 
 
 def test_an_agent_who_reopens_a_case_is_offered_its_work_first(
