@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Dialog, Page, expect
 from sqlalchemy import select
 
 from omniline.accounts.models import User
+from omniline.agents.models import AgentProfile
 from omniline.bootstrap import Container
 from tests.browser import (
     browser_fixture,
@@ -128,4 +129,29 @@ def test_work_shows_its_preview_and_the_presence_switch_pauses_in_russian(
     save_screenshot(page, "desktop-inbox-ru")
     assert dialogs == []
     assert problems == []
+    context.close()
+
+
+def test_a_status_chosen_before_the_inbox_script_has_loaded_is_applied_when_it_loads(
+    browser: Browser, server: str, world: ApiWorld, agent_email: str, container: Container
+) -> None:
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    _log_in(page, server, agent_email)
+    script = "**/static/desktop-inbox.js*"
+    page.route(script, lambda route: route.abort())  # the script has not arrived yet
+    page.goto(f"{server}/desktop")
+    menu = page.locator("select[data-presence-switch]")
+    expect(menu).to_be_visible()
+
+    menu.select_option("paused:lunch")  # nothing listens yet
+    page.unroute(script)
+    page.add_script_tag(url=f"{server}/static/desktop-inbox.js?late=1", type="module")
+
+    expect(page.locator(".inbox-presence.presence-paused")).to_be_visible()
+    with container.uow() as uow:
+        profile = uow.session.scalars(
+            select(AgentProfile).join(User, User.id == AgentProfile.user_id).where(User.email == agent_email)
+        ).one()
+        assert (profile.presence, profile.presence_reason) == ("paused", "lunch")
     context.close()

@@ -50,6 +50,15 @@ function afterRender() {
   tickClocks();
 }
 
+// A state chosen while the page was still loading fired its change event before this script listened:
+// the menu shows the choice, the server does not have it. Send it now. (The menu has
+// autocomplete="off", so a browser restoring form values on reload does not make a choice here.)
+function applyEarlyPresenceChoice() {
+  const menu = aside.querySelector("select[data-presence-switch]");
+  const rendered = menu && [...menu.options].find((option) => option.defaultSelected);
+  if (menu && rendered && menu.value !== rendered.value) setPresence(menu.value);
+}
+
 async function refresh() {
   if (loading) { again = true; return; }
   // Swapping the list under an open presence menu would close it: wait until the agent leaves it
@@ -215,5 +224,6 @@ if (aside) {
     refresh();
   } else {
     afterRender();
+    applyEarlyPresenceChoice();
   }
 }
