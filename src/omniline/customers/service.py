@@ -28,7 +28,6 @@ class ResolvedSender:
     customer_id: uuid.UUID
     identity_id: uuid.UUID  # the primary identity's row: where replies go
     created: bool
-    merged: tuple[uuid.UUID, ...]
 
 
 def resolve_customer(
@@ -118,9 +117,7 @@ def store_senders(
         identity_ids = dict(plan.identity_ids)
         identities += _identity_rows(tenant_id, customer_id, plan, identity_ids, now=now)
         primary = identity_ids[plan.claims[0].key]
-        resolved.append(
-            ResolvedSender(customer_id, primary, plan.match.customer_id is None, plan.match.merge)
-        )
+        resolved.append(ResolvedSender(customer_id, primary, plan.match.customer_id is None))
     connection = session.connection()
     repository.CUSTOMER_INSERT.execute(connection, customers)
     if merges:
