@@ -9,6 +9,7 @@ from httpx import Response
 from sqlalchemy import select
 
 from omniline.bootstrap import Container
+from omniline.cases.models import Case
 from omniline.routing.models import Task
 from tests.support import ApiWorld, app_message, make_world, row_counts
 
@@ -100,8 +101,12 @@ def test_resolve_twice_is_a_409_and_changes_nothing(world: ApiWorld, container: 
 
 
 def test_reopen_a_resolved_case(world: ApiWorld, container: Container) -> None:
-    # given a resolved case
+    # given a resolved case that routing had given to the self-service bot
     ids = post(world, "m-1", "Где мой заказ?")
+    with container.uow() as uow:
+        case = uow.session.get_one(Case, uuid.UUID(ids["case_id"]))
+        case.queue, case.routing = "самообслуживание", {"destination": "bot", "target": "самообслуживание"}
+        uow.commit()
     world.client.post(f"/api/v1/cases/{ids['case_id']}/resolve", headers=world.agent_headers)
 
     # when
@@ -124,6 +129,8 @@ def test_reopen_a_resolved_case(world: ApiWorld, container: Container) -> None:
         reopened = work[-1]
         assert reopened.conversation_id == uuid.UUID(ids["conversation_id"])
         assert reopened.channel_kind == "api"
+        # the case was the self-service bot's; a person reopened it to work on it
+        assert reopened.queue == "general"
         assert reopened.sticky_user_id is not None  # the agent who reopened it comes first
         assert all(task.status != "open" for task in work[:-1])
 

@@ -344,7 +344,8 @@ def requeue_reopened_case(
     uow: UnitOfWork, case: Case, *, reopened_by: uuid.UUID | None, now: datetime
 ) -> Task | None:
     """Work for a case a person reopened (an inbound message's reopen is routed by intake instead): it
-    waits in the queue routing chose for the case (the policy's default queue if none), with the
+    waits in the queue routing chose for the case (the policy's default queue if none, or if that was
+    a bot's), with the
     case's priority, language and topic skills, on the conversation it was last worked in, and is
     held first for the person who reopened it; then the waiting work is offered. None, and nothing
     queued, when no conversation ever served the case (a case opened by hand, say)."""
@@ -368,7 +369,7 @@ def requeue_reopened_case(
         session,
         tenant_id=case.tenant_id,
         kind="conversation",
-        queue=case.queue or load_policy(session, case.tenant_id).default_queue,
+        queue=_human_queue(session, case),
         priority=case.priority,
         reason="reopened",
         customer_id=case.customer_id,
@@ -384,6 +385,20 @@ def requeue_reopened_case(
     session.flush()
     dispatch(uow, case.tenant_id, now=now)
     return task
+
+
+def _human_queue(session: Session, case: Case) -> str:
+    """The case's queue for a person's work: the one routing chose, unless that was a bot's or a
+    callback's (a person reopened it to work on it), then the policy's default queue."""
+    routed_to = (case.routing or {}).get("destination")
+    queue = case.queue
+    if (
+        not queue
+        or routed_to in ("bot", "callback")
+        or queue_rules_named(session, case.tenant_id, queue).is_bot
+    ):
+        return load_policy(session, case.tenant_id).default_queue
+    return queue
 
 
 def finish_case_tasks(uow: UnitOfWork, case_id: uuid.UUID, now: datetime) -> list[Task]:
