@@ -32,12 +32,16 @@ def test_key_afterwards() -> Iterator[None]:
 
 def stored_config(container: Container, channel_id: uuid.UUID) -> dict[str, Any]:
     """The config as the database holds it, past the column type."""
+    raw = stored_column(container, channel_id, "config")
+    return raw if isinstance(raw, dict) else dict(json.loads(raw))
+
+
+def stored_column(container: Container, channel_id: uuid.UUID, column: str) -> Any:
     with container.engine.connect() as connection:
-        raw = connection.execute(
-            text("SELECT config FROM channels WHERE id = :id"),
+        return connection.execute(
+            text(f"SELECT {column} FROM channels WHERE id = :id"),
             {"id": channel_id if container.engine.dialect.name == "postgresql" else channel_id.hex},
         ).scalar_one()
-    return raw if isinstance(raw, dict) else dict(json.loads(raw))
 
 
 def telegram_channel(container: Container, tenant_id: uuid.UUID) -> uuid.UUID:
@@ -65,8 +69,11 @@ def test_the_database_holds_no_credential_in_clear(container: Container, tenant_
     assert BOT_TOKEN not in json.dumps(stored)
     assert HOOK_TOKEN not in json.dumps(stored)
     assert stored["api_base_url"] == "https://api.telegram.org"  # not a credential: readable
+    assert stored_column(container, channel_id, "secret").startswith(SEALED_PREFIX)
     with container.uow() as uow:
-        assert load_channel_info(uow.session, channel_id).config["bot_token"] == BOT_TOKEN
+        channel = load_channel_info(uow.session, channel_id)
+        assert channel.config["bot_token"] == BOT_TOKEN
+        assert len(channel.secret) >= 32 and not channel.secret.startswith(SEALED_PREFIX)
 
 
 def test_credentials_stored_in_clear_before_are_read_and_sealed_by_reseal(
@@ -74,16 +81,19 @@ def test_credentials_stored_in_clear_before_are_read_and_sealed_by_reseal(
 ) -> None:
     channel_id = telegram_channel(container, tenant_id)
     in_clear = {"bot_token": BOT_TOKEN, "smtp": {"password": SMTP_PASSWORD, "host": "mail.test"}}
+    old_secret = "a-signing-secret-stored-in-clear"
     with container.engine.begin() as connection:  # as a version without sealing wrote it
         connection.execute(
-            text("UPDATE channels SET config = :config WHERE id = :id"),
+            text("UPDATE channels SET config = :config, secret = :secret WHERE id = :id"),
             {
                 "config": json.dumps(in_clear, ensure_ascii=False),
+                "secret": old_secret,
                 "id": channel_id if container.engine.dialect.name == "postgresql" else channel_id.hex,
             },
         )
     with container.uow() as uow:
-        assert load_channel_info(uow.session, channel_id).config == in_clear
+        channel = load_channel_info(uow.session, channel_id)
+        assert (channel.config, channel.secret) == (in_clear, old_secret)
 
     env = {
         "OMNILINE_DATABASE_URL": settings.database_url,
@@ -98,8 +108,10 @@ def test_credentials_stored_in_clear_before_are_read_and_sealed_by_reseal(
     assert stored["bot_token"].startswith(SEALED_PREFIX)
     assert stored["smtp"]["password"].startswith(SEALED_PREFIX)
     assert stored["smtp"]["host"] == "mail.test"
+    assert stored_column(container, channel_id, "secret").startswith(SEALED_PREFIX)
     with container.uow() as uow:
-        assert load_channel_info(uow.session, channel_id).config == in_clear
+        channel = load_channel_info(uow.session, channel_id)
+        assert (channel.config, channel.secret) == (in_clear, old_secret)
 
 
 def test_a_new_key_opens_what_the_previous_one_sealed_and_reseal_moves_to_it(

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from omniline.db.base import Base, IdMixin
 from omniline.kernel.clock import utcnow
-from omniline.security.sealing import SealedJSON
+from omniline.security.sealing import SealedJSON, SealedString
 
 
 class Channel(IdMixin, Base):
@@ -20,8 +20,8 @@ class Channel(IdMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     # Provider credentials in it are sealed in the database (security/sealing.py).
     config: Mapped[dict[str, Any]] = mapped_column(SealedJSON(), default=dict)
-    # Kept readable because HMAC verification needs the key itself; shown to people only once.
-    secret: Mapped[str] = mapped_column(String(100))
+    # HMAC verification needs the key itself, so it is sealed, not hashed; shown to people only once.
+    secret: Mapped[str] = mapped_column(SealedString())
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

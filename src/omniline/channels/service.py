@@ -104,12 +104,13 @@ def masked_config(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def reseal_channels(session: Session) -> int:
-    """Write every channel's config again, so that its credentials are sealed with the current key
-    (those stored before sealing existed, or sealed with a previous key); how many channels."""
+    """Write every channel's config and signing secret again, so that its credentials are sealed with
+    the current key (those stored before sealing existed, or sealed with a previous key); how many
+    channels."""
     channels = list(session.scalars(select(Channel)))
     for channel in channels:
-        channel.config = dict(channel.config)  # a new object: the column is written even if equal
-        flag_modified(channel, "config")
+        flag_modified(channel, "config")  # written again, even though nothing changed in Python
+        flag_modified(channel, "secret")
     return len(channels)
 
 
