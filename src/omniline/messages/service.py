@@ -7,7 +7,6 @@ message is stored and queued.
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -31,28 +30,6 @@ from omniline.security.audit import record_audit
 from omniline.timeline.service import record_event
 
 
-@dataclass(frozen=True, slots=True)
-class ReplyTarget:
-    """Where a reply on a conversation goes, once the channel has agreed to carry it."""
-
-    channel: Channel
-    recipient: str
-    reply_context: dict[str, Any]
-
-
-def reply_target(session: Session, registry: ChannelRegistry, conversation: Conversation) -> ReplyTarget:
-    """Conflict when the conversation has no address or the channel's adapter refuses (e.g. the
-    customer opted out): checked before anything is stored, files included."""
-    channel = session.get_one(Channel, conversation.channel_id)
-    identity = session.get(Identity, conversation.identity_id) if conversation.identity_id else None
-    if identity is None or identity.customer_id != conversation.customer_id:
-        raise Conflict("this conversation has no customer address to reply to")
-    recipient = f"{identity.kind}:{identity.address}"
-    return ReplyTarget(
-        channel, recipient, prepare_outbound(session, registry, channel, conversation, recipient)
-    )
-
-
 def send_reply(
     session: Session,
     *,
@@ -63,20 +40,26 @@ def send_reply(
     registry: ChannelRegistry,
     attachments: tuple[Attachment, ...] | Callable[[], tuple[Attachment, ...]] = (),
 ) -> tuple[Message, Delivery]:
-    """Store the reply and queue it for the conversation's channel; Conflict as `reply_target` says.
-    `attachments` may be a function that stores the files: it is called only once the channel has
-    agreed, so that a refused reply leaves no file behind."""
-    target = reply_target(session, registry, conversation)
+    """Store the reply and queue it for the conversation's channel; Conflict when there is no address
+    or the channel's adapter refuses (e.g. the customer opted out). `attachments` may be a function
+    that stores the files: it is called only once the channel has agreed, so that a refused reply
+    leaves no file behind."""
+    channel = session.get_one(Channel, conversation.channel_id)
+    identity = session.get(Identity, conversation.identity_id) if conversation.identity_id else None
+    if identity is None or identity.customer_id != conversation.customer_id:
+        raise Conflict("this conversation has no customer address to reply to")
+    recipient = f"{identity.kind}:{identity.address}"
+    reply_context = prepare_outbound(session, registry, channel, conversation, recipient)
     return record_outbound(
         session,
         actor=actor,
         conversation=conversation,
-        channel=target.channel,
-        recipient=target.recipient,
+        channel=channel,
+        recipient=recipient,
         text=text,
         subject=conversation.subject,
         attachments=attachments() if callable(attachments) else attachments,
-        reply_context=target.reply_context,
+        reply_context=reply_context,
         now=now,
     )
 

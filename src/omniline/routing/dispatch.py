@@ -344,11 +344,10 @@ def requeue_reopened_case(
     uow: UnitOfWork, case: Case, *, reopened_by: uuid.UUID | None, now: datetime
 ) -> Task | None:
     """Work for a case a person reopened (an inbound message's reopen is routed by intake instead): it
-    waits in the queue routing chose for the case (the policy's default queue if none, or if that was
-    a bot's), with the
-    case's priority, language and topic skills, on the conversation it was last worked in, and is
-    held first for the person who reopened it; then the waiting work is offered. None, and nothing
-    queued, when no conversation ever served the case (a case opened by hand, say)."""
+    waits in the queue routing chose for the case (see `_human_queue`), with the case's priority,
+    language and topic skills, on the conversation it was last worked in, and is held first for the
+    person who reopened it; then the waiting work is offered. None, and nothing queued, when no
+    conversation ever served the case (a case opened by hand, say)."""
     session = uow.session
     last = session.execute(
         select(TimelineEvent.conversation_id, TimelineEvent.channel_kind, TimelineEvent.message_id)

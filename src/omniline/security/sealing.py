@@ -60,8 +60,9 @@ class Sealer:
         self._current = _fernet(secret_key)
         self._any = MultiFernet([self._current, *(_fernet(key) for key in previous_keys)])
 
-    def seal(self, text: str) -> str:
-        return SEALED_PREFIX + self._current.encrypt(text.encode()).decode()
+    def seal(self, value: str) -> str:
+        """`value` sealed with the current key; a value an earlier key sealed is opened first."""
+        return SEALED_PREFIX + self._current.encrypt(self.open(value).encode()).decode()
 
     def open(self, stored: str) -> str:
         """The credential `stored` holds: opened when sealed, as it is otherwise (written before)."""
@@ -76,8 +77,7 @@ class Sealer:
             ) from None
 
     def seal_config(self, config: dict[str, Any]) -> dict[str, Any]:
-        """`config` with every credential sealed (at any depth); other values as they are. Sealed
-        anew each time: a value an earlier key sealed is sealed with the current one."""
+        """`config` with every credential sealed (at any depth); other values as they are."""
         return {name: self._sealed(name, value) for name, value in config.items()}
 
     def open_config(self, config: dict[str, Any]) -> dict[str, Any]:
@@ -87,7 +87,7 @@ class Sealer:
         if isinstance(value, dict):
             return self.seal_config(value)
         if isinstance(value, str) and value and is_credential(name):
-            return self.seal(self.open(value))
+            return self.seal(value)
         return value
 
     def _opened(self, value: Any) -> Any:
@@ -124,10 +124,7 @@ class SealedString(TypeDecorator[str]):
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        if value is None:
-            return None
-        sealer = _process_sealer()
-        return sealer.seal(sealer.open(value))
+        return None if value is None else _process_sealer().seal(value)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
         return None if value is None else _process_sealer().open(value)
