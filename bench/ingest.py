@@ -245,13 +245,15 @@ class Prepared:
     container: Container
     channel: ChannelInfo
     workload: Workload  # the messages to measure come next from it (its people include the history's)
+    secret_key: str  # a server over this database needs it: the channel's signing secret is sealed with it
 
 
 def prepare(url: str, n: int) -> Prepared:
     """Migrate the database, create a tenant, an admin and an `api` channel through the services, and
     give it a history (`with_history`)."""
     upgrade_database(sqlalchemy_url(url))
-    container = bootstrap(Settings(database_url=url, secret_key=secrets.token_urlsafe(32)))
+    secret_key = secrets.token_urlsafe(32)
+    container = bootstrap(Settings(database_url=url, secret_key=secret_key))
     with container.uow() as uow:
         tenant = create_tenant(uow.session, slug="bench", name="Bench / Бенч / 基准")
         uow.session.flush()
@@ -274,7 +276,7 @@ def prepare(url: str, n: int) -> Prepared:
         uow.session.flush()
         info = channel_info(channel, tenant.default_region)
         uow.commit()
-    return with_history(Prepared(container, info, Workload()), n)
+    return with_history(Prepared(container, info, Workload(), secret_key), n)
 
 
 def with_history(prepared: Prepared, n: int) -> Prepared:
@@ -434,7 +436,7 @@ def run_http(url: str, n: int, concurrency: int) -> dict[str, Any]:
         _signed_request(channel, port, json.dumps(item.body(sent_at), ensure_ascii=False).encode())
         for item in prepared.workload.items(warm + n)
     ]
-    with running_server(url, port, secret_key=secrets.token_urlsafe(32)) as server:
+    with running_server(url, port, secret_key=prepared.secret_key) as server:
         warm_result = _run_loop(_drive("127.0.0.1", port, requests[:warm], concurrency))
         result = _run_loop(_drive("127.0.0.1", port, requests[warm:], concurrency))
         statuses = warm_result.statuses + result.statuses
