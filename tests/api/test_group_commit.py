@@ -24,7 +24,7 @@ from omniline.db.unit_of_work import UnitOfWork
 from omniline.kernel.errors import InvalidInput
 from omniline.messages.models import Message
 from omniline.messages.normalized import InboundMessage
-from omniline.pipeline.address_locks import address_key
+from omniline.pipeline.address_locks import lock_key
 from omniline.pipeline.group_commit import IngestWriter
 from omniline.pipeline.ingest import IngestResult
 from tests.support import ApiWorld, row_counts
@@ -244,7 +244,7 @@ def test_on_postgresql_a_job_held_up_at_a_lock_waits_while_the_rest_of_its_group
 
     def hold_the_address() -> None:  # another transaction has the address's lock (pipeline/address_locks.py)
         with container.engine.connect() as connection, connection.begin():
-            key = address_key(channel.tenant_id, "email:busy@example.com")
+            key = lock_key(channel.tenant_id, "email:busy@example.com")
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
             lock_held.set()
             assert lock_release.wait(10)

@@ -22,7 +22,7 @@ from omniline.customers.identities import IdentityClaim
 from omniline.customers.models import Identity
 from omniline.messages.models import Message
 from omniline.messages.normalized import InboundMessage
-from omniline.pipeline.address_locks import address_key, customer_lock
+from omniline.pipeline.address_locks import customer_lock, find_taking_free_locks, lock_key
 from omniline.pipeline.batch import ingest_batch, ingest_unhindered
 from omniline.pipeline.transaction import ingest_and_commit
 from tests.support import ApiWorld
@@ -93,9 +93,9 @@ def test_two_batches_with_the_first_messages_of_one_person_make_one_customer(
 
 def test_an_address_has_the_same_lock_key_however_it_is_asked_for() -> None:
     tenant = uuid.uuid4()
-    assert address_key(tenant, "phone:+79165550101") == address_key(tenant, "phone:+79165550101")
-    assert address_key(tenant, "phone:+79165550101") != address_key(uuid.uuid4(), "phone:+79165550101")
-    assert -(2**63) <= address_key(tenant, "email:анна@пример.рф") < 2**63
+    assert lock_key(tenant, "phone:+79165550101") == lock_key(tenant, "phone:+79165550101")
+    assert lock_key(tenant, "phone:+79165550101") != lock_key(uuid.uuid4(), "phone:+79165550101")
+    assert -(2**63) <= lock_key(tenant, "email:анна@пример.рф") < 2**63
 
 
 # ------------------------------------------------------------------ storing what no one else holds up
@@ -112,7 +112,7 @@ def app_message(channel: ChannelInfo, external_id: str, text: str, *identities: 
 def held_elsewhere(container: Container, name: tuple[uuid.UUID, str]) -> Iterator[None]:
     """Another transaction holds the lock of `name` (an address or a customer) until the block ends."""
     with container.engine.connect() as connection, connection.begin():
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": address_key(*name)})
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(*name)})
         yield
 
 
@@ -237,3 +237,28 @@ def test_a_message_that_goes_alone_is_set_aside_too_when_its_customer_is_held_el
             uow.commit()
         assert results[0] is None and results[1] is not None
         assert stored_external_ids(container) == {"anna-0", "free-1"}
+
+
+def test_one_statement_finds_the_identities_and_takes_the_free_locks_of_addresses_and_customers(
+    container: Container, channel: ChannelInfo, anna: uuid.UUID
+) -> None:
+    tenant = channel.tenant_id
+    held_address = (tenant, "wechat:o6_busy")
+    free_address = (tenant, "phone:+79165550202")
+    claims = [IdentityClaim("phone", "+79165550202", verified=True), IdentityClaim("wechat", "o6_new")]
+    with held_elsewhere(container, held_address), held_elsewhere(container, customer_lock(tenant, anna)):
+        with container.uow() as uow:
+            found, busy = find_taking_free_locks(uow.session, tenant, claims, {held_address, free_address})
+            # the known phone is found with its owner; the new WeChat id is not known
+            assert [(known.claim_key, known.customer_id) for known, _ in found] == [
+                ("phone:+79165550202", anna)
+            ]
+            # the address held elsewhere, and Anna (the server derived her key as lock_key does), are busy
+            assert busy == {held_address, customer_lock(tenant, anna)}
+            # the free address's lock is now this transaction's
+            with container.engine.connect() as other:
+                taken = other.execute(
+                    text("SELECT pg_try_advisory_lock(:key)"), {"key": lock_key(*free_address)}
+                ).scalar_one()
+                assert taken is False
+            uow.rollback()

@@ -11,15 +11,12 @@ from sqlalchemy import (
     Uuid,
     bindparam,
     case,
-    func,
-    literal_column,
     or_,
     select,
-    true,
+    text,
     union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from omniline.cases.models import Case
@@ -84,63 +81,62 @@ def _find_known_statement(kinds: tuple[str, ...]) -> Any:
 # PostgreSQL: the (kind, address) pairs as two arrays, each pair looked up on the unique index by a
 # LATERAL subquery (its LIMIT keeps the planner from turning it into a join, which on a small table it
 # would answer with a scan of the whole tenant). One statement for any mix of kinds: the server plans it
-# once per connection, where the UNION above took a new plan for every call.
-_CLAIMED = (
-    func.unnest(bindparam("kinds", type_=ARRAY(String())), bindparam("addresses", type_=ARRAY(String())))
-    .table_valued("kind", "address")
-    .render_derived(name="claimed")
-)
-_KNOWN = (
-    select(
-        Identity.id.label("identity_id"),
-        Identity.kind,
-        Identity.address,
-        Customer.id.label("customer_id"),
-        Customer.created_at,
-        Customer.name,
-    )
-    .join(Customer, Customer.id == Identity.customer_id)
-    .where(
-        Identity.tenant_id == bindparam("tenant_id", type_=Uuid()),
-        Identity.kind == _CLAIMED.c.kind,
-        Identity.address == _CLAIMED.c.address,
-    )
-    .limit(literal_column("1"))  # the index is unique: one row at most anyway
-    .lateral("known")
-)
-_FIND_KNOWN_PAIRS = select(*_KNOWN.c).select_from(_CLAIMED).join(_KNOWN, true())
+# once per connection, where the UNION above took a new plan for every call. Plain SQL, because the
+# pipeline also uses it as part of a larger statement (pipeline/address_locks.py).
+KNOWN_PAIRS_SQL = """
+SELECT known.identity_id, known.kind, known.address, known.customer_id, known.created_at, known.name
+FROM unnest(CAST(:kinds AS VARCHAR[]), CAST(:addresses AS VARCHAR[])) AS claimed(kind, address)
+JOIN LATERAL (
+    SELECT identities.id AS identity_id, identities.kind, identities.address,
+           customers.id AS customer_id, customers.created_at, customers.name
+    FROM identities JOIN customers ON customers.id = identities.customer_id
+    WHERE identities.tenant_id = :tenant_id
+      AND identities.kind = claimed.kind AND identities.address = claimed.address
+    LIMIT 1
+) AS known ON true
+"""
+_FIND_KNOWN_PAIRS = text(KNOWN_PAIRS_SQL)
+
+
+def known_pairs_parameters(tenant_id: uuid.UUID, claims: Iterable[IdentityClaim]) -> dict[str, Any]:
+    """`KNOWN_PAIRS_SQL`'s parameters: each distinct (kind, address) once, in a stable order."""
+    pairs = sorted({(claim.kind, claim.address) for claim in claims})
+    return {
+        "tenant_id": tenant_id,
+        "kinds": [kind for kind, _ in pairs],
+        "addresses": [address for _, address in pairs],
+    }
+
+
+def known_identities(rows: Iterable[Any]) -> list[tuple[KnownIdentity, uuid.UUID]]:
+    """Rows of (identity id, kind, address, customer id, customer created at, customer name), as
+    `find_known_identities` returns them."""
+    return [
+        (KnownIdentity(f"{kind}:{address}", customer_id, created_at, name), identity_id)
+        for identity_id, kind, address, customer_id, created_at, name in rows
+    ]
 
 
 def find_known_identities(
     session: Session, tenant_id: uuid.UUID, claims: Iterable[IdentityClaim]
 ) -> list[tuple[KnownIdentity, uuid.UUID]]:
     """The claims that already exist, with their owner, and each identity row's id."""
+    claims = list(claims)
+    if not claims:
+        return []
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        return known_identities(
+            connection.execute(_FIND_KNOWN_PAIRS, known_pairs_parameters(tenant_id, claims)).all()
+        )
     by_kind: dict[str, set[str]] = {}
     for claim in claims:
         by_kind.setdefault(claim.kind, set()).add(claim.address)
-    if not by_kind:
-        return []
     kinds = tuple(sorted(by_kind))
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        pairs = [(kind, address) for kind in kinds for address in sorted(by_kind[kind])]
-        rows = connection.execute(
-            _FIND_KNOWN_PAIRS,
-            {
-                "tenant_id": tenant_id,
-                "kinds": [kind for kind, _ in pairs],
-                "addresses": [address for _, address in pairs],
-            },
-        ).all()
-    else:
-        params: dict[str, Any] = {"tenant_id": tenant_id}
-        for index, kind in enumerate(kinds):
-            params[f"addresses_{index}"] = sorted(by_kind[kind])
-        rows = connection.execute(_find_known_statement(kinds), params).all()
-    return [
-        (KnownIdentity(f"{kind}:{address}", customer_id, created_at, name), identity_id)
-        for identity_id, kind, address, customer_id, created_at, name in rows
-    ]
+    params: dict[str, Any] = {"tenant_id": tenant_id}
+    for index, kind in enumerate(kinds):
+        params[f"addresses_{index}"] = sorted(by_kind[kind])
+    return known_identities(connection.execute(_find_known_statement(kinds), params).all())
 
 
 def find_customer_by_identity(

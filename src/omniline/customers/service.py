@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from omniline.conversations.models import Conversation
 from omniline.customers import repository
 from omniline.customers.identities import IdentityClaim
-from omniline.customers.matching import MatchPlan, plan_match
+from omniline.customers.matching import KnownIdentity, MatchPlan, plan_match
 from omniline.customers.merging import MergeRequest, merge_many
 from omniline.customers.models import Customer, CustomerMerge
 from omniline.kernel.errors import Conflict, NotFound
@@ -66,6 +66,13 @@ def plan_senders(
     found = repository.find_known_identities(
         session, tenant_id, [claim for claims in claim_lists for claim in claims]
     )
+    return plans_from_found(claim_lists, found)
+
+
+def plans_from_found(
+    claim_lists: list[list[IdentityClaim]], found: list[tuple[KnownIdentity, uuid.UUID]]
+) -> list[SenderPlan]:
+    """`plan_senders` once the claims that exist are known (`found`: with each identity row's id)."""
     by_key = {known.claim_key: (known, identity_id) for known, identity_id in found}
     plans = []
     for claims in claim_lists:

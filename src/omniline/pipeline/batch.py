@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+from sqlalchemy.orm import Session
+
 from omniline.cases.service import AttachedCase, CaseRequest, attach_to_cases
 from omniline.cases.views import fresh_case
 from omniline.channels.base import ChannelInfo
@@ -39,13 +41,18 @@ from omniline.conversations.service import (
 )
 from omniline.customers.identities import IdentityClaim
 from omniline.customers.repository import find_known_identities
-from omniline.customers.service import SenderPlan, plan_senders, store_senders
+from omniline.customers.service import SenderPlan, plan_senders, plans_from_found, store_senders
 from omniline.db.unit_of_work import UnitOfWork
 from omniline.db.write_behind import write_behind
 from omniline.kernel.ids import new_id
 from omniline.messages.normalized import InboundMessage
 from omniline.messages.repository import MessageRow, insert_messages
-from omniline.pipeline.address_locks import customer_locks, take_free_locks, wait_for_locks
+from omniline.pipeline.address_locks import (
+    LockName,
+    customer_locks,
+    find_taking_free_locks,
+    wait_for_locks,
+)
 from omniline.pipeline.ingest import (
     PIPELINE_ACTOR,
     IngestResult,
@@ -115,8 +122,7 @@ def ingest_unhindered(
     the locks until the first committed); now each stores what it can at once.
     """
     pending = _items(items)
-    busy = take_free_locks(uow.session, _addresses(pending))
-    results = _ingest(uow, pending, busy, now=now)
+    results = _ingest(uow, pending, _Busy(untried=_addresses(pending)), now=now)
     return [results.get(index) for index in range(len(items))]
 
 
@@ -134,7 +140,7 @@ def _items(items: list[tuple[ChannelInfo, InboundMessage]]) -> list["_Item"]:
     ]
 
 
-def _addresses(pending: list["_Item"]) -> set[tuple[uuid.UUID, str]]:
+def _addresses(pending: list["_Item"]) -> set[LockName]:
     """The messages' addresses as lock names: (tenant, "KIND:ADDRESS")."""
     return {(item.channel.tenant_id, key) for item in pending for key in item.keys}
 
@@ -153,18 +159,36 @@ def _lock_their_customers(uow: UnitOfWork, pending: list["_Item"]) -> None:
     wait_for_locks(session, customers)
 
 
+@dataclass
+class _Busy:
+    """Storing unhindered: the locks another transaction holds (`names`), and the addresses whose
+    locks are still to be tried; the first lookup of senders tries them, in its own statement."""
+
+    untried: set[LockName]
+    names: set[LockName] = field(default_factory=set)
+
+    def plan_senders(
+        self, session: Session, tenant_id: uuid.UUID, claim_lists: list[list[IdentityClaim]]
+    ) -> list[SenderPlan]:
+        """`plan_senders`, trying on the way the locks still untried and those of the customers found."""
+        claims = [claim for claims in claim_lists for claim in claims]
+        found, busy = find_taking_free_locks(session, tenant_id, claims, self.untried)
+        self.untried = set()
+        self.names |= busy
+        return plans_from_found(claim_lists, found)
+
+
 def _ingest(
-    uow: UnitOfWork, pending: list["_Item"], busy: set[tuple[uuid.UUID, str]] | None, *, now: datetime
+    uow: UnitOfWork, pending: list["_Item"], busy: _Busy | None, *, now: datetime
 ) -> dict[int, IngestResult]:
-    """Store the messages; results by position. With `busy` (storing unhindered; it starts with the
-    addresses another transaction holds), set aside the messages whose address or customer lock
-    another transaction holds."""
+    """Store the messages; results by position. With `busy` (storing unhindered), set aside the
+    messages whose address or customer lock another transaction holds."""
     with write_behind(uow.session.connection()):
         return _ingest_in_runs(uow, pending, busy, now=now)
 
 
 def _ingest_in_runs(
-    uow: UnitOfWork, pending: list["_Item"], busy: set[tuple[uuid.UUID, str]] | None, *, now: datetime
+    uow: UnitOfWork, pending: list["_Item"], busy: _Busy | None, *, now: datetime
 ) -> dict[int, IngestResult]:
     results: dict[int, IngestResult] = {}
     aside = _Claimed()  # the messages set aside, and what depends on them
@@ -194,7 +218,7 @@ class _Arrival:
 
 
 def _next_run(
-    uow: UnitOfWork, pending: list[_Item], busy: set[tuple[uuid.UUID, str]] | None, aside: "_Claimed"
+    uow: UnitOfWork, pending: list[_Item], busy: _Busy | None, aside: "_Claimed"
 ) -> tuple[list[_Arrival], list[_Item]]:
     """The messages that can be stored together next, and those set aside for good: with `busy` (the
     locks another transaction holds), a message whose address or customer is busy, and every later one
@@ -218,9 +242,8 @@ def _next_run(
     first = pending[0]
     tenant_id = first.channel.tenant_id
     if first.alone and busy is not None:  # it goes alone, holding its customers' locks like a run
-        customers = _customers_of(plan_senders(session, tenant_id, [first.claims])[0])
-        busy |= take_free_locks(session, customer_locks(tenant_id, customers))
-        if aside.overlaps(first, customers) or _waits_for(first, customers, busy):
+        customers = _customers_of(busy.plan_senders(session, tenant_id, [first.claims])[0])
+        if aside.overlaps(first, customers) or _waits_for(first, customers, busy.names):
             aside.add(first, customers)
             return [], [first]
     window: list[_Item] = []
@@ -230,15 +253,18 @@ def _next_run(
         window.append(item)
     if not window:
         return [], []
-    plans = plan_senders(session, tenant_id, [item.claims for item in window])
+    claim_lists = [item.claims for item in window]
+    plans = (
+        plan_senders(session, tenant_id, claim_lists)
+        if busy is None
+        else busy.plan_senders(session, tenant_id, claim_lists)
+    )
     customers_of = [_customers_of(plan) for plan in plans]
-    if busy is not None:
-        busy |= take_free_locks(session, customer_locks(tenant_id, set().union(*customers_of)))
     run: list[_Arrival] = []
     set_aside: list[_Item] = []
     taken, waiting = _Claimed(), _Claimed()
     for item, plan, customers in zip(window, plans, customers_of, strict=True):
-        if busy is not None and (_waits_for(item, customers, busy) or aside.overlaps(item, customers)):
+        if busy is not None and (_waits_for(item, customers, busy.names) or aside.overlaps(item, customers)):
             aside.add(item, customers)
             set_aside.append(item)
         elif taken.overlaps(item, customers) or waiting.overlaps(item, customers):
@@ -254,7 +280,7 @@ def _customers_of(plan: SenderPlan) -> set[uuid.UUID]:
     return {customer for customer in (plan.customer_id, *plan.match.merge) if customer is not None}
 
 
-def _waits_for(item: _Item, customers: set[uuid.UUID], busy: set[tuple[uuid.UUID, str]]) -> bool:
+def _waits_for(item: _Item, customers: set[uuid.UUID], busy: set[LockName]) -> bool:
     tenant_id = item.channel.tenant_id
     return not busy.isdisjoint((tenant_id, key) for key in item.keys) or not busy.isdisjoint(
         customer_locks(tenant_id, customers)
