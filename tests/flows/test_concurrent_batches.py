@@ -246,19 +246,20 @@ def test_one_statement_finds_the_identities_and_takes_the_free_locks_of_addresse
     held_address = (tenant, "wechat:o6_busy")
     free_address = (tenant, "phone:+79165550202")
     claims = [IdentityClaim("phone", "+79165550202", verified=True), IdentityClaim("wechat", "o6_new")]
-    with held_elsewhere(container, held_address), held_elsewhere(container, customer_lock(tenant, anna)):
-        with container.uow() as uow:
-            found, busy = find_taking_free_locks(uow.session, tenant, claims, {held_address, free_address})
-            # the known phone is found with its owner; the new WeChat id is not known
-            assert [(known.claim_key, known.customer_id) for known, _ in found] == [
-                ("phone:+79165550202", anna)
-            ]
-            # the address held elsewhere, and Anna (the server derived her key as lock_key does), are busy
-            assert busy == {held_address, customer_lock(tenant, anna)}
-            # the free address's lock is now this transaction's
-            with container.engine.connect() as other:
-                taken = other.execute(
-                    text("SELECT pg_try_advisory_lock(:key)"), {"key": lock_key(*free_address)}
-                ).scalar_one()
-                assert taken is False
-            uow.rollback()
+    with (
+        held_elsewhere(container, held_address),
+        held_elsewhere(container, customer_lock(tenant, anna)),
+        container.uow() as uow,
+    ):
+        found, busy = find_taking_free_locks(uow.session, tenant, claims, {held_address, free_address})
+        # the known phone is found with its owner; the new WeChat id is not known
+        assert [(known.claim_key, known.customer_id) for known, _ in found] == [("phone:+79165550202", anna)]
+        # the address held elsewhere, and Anna (the server derived her key as lock_key does), are busy
+        assert busy == {held_address, customer_lock(tenant, anna)}
+        # the free address's lock is now this transaction's
+        with container.engine.connect() as other:
+            taken = other.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": lock_key(*free_address)}
+            ).scalar_one()
+            assert taken is False
+        uow.rollback()

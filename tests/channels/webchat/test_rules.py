@@ -38,6 +38,16 @@ def test_business_hours_in_the_channels_time_zone(moment: datetime, expected: bo
     assert is_open(HOURS, moment) is expected
 
 
+def test_a_sunday_night_shift_runs_into_monday_and_a_config_without_days_is_never_staffed() -> None:
+    hours = {"timezone": "Asia/Shanghai", "days": {"sun": ["22:00", "06:00"], "mon": ["05:00", "09:00"]}}
+    assert is_open(hours, datetime(2026, 11, 29, 14, 30, tzinfo=UTC)) is True  # Sunday 22:30 in Shanghai
+    assert is_open(hours, datetime(2026, 11, 29, 21, 30, tzinfo=UTC)) is True  # Monday 05:30: both
+    assert is_open(hours, datetime(2026, 11, 30, 0, 30, tzinfo=UTC)) is True  # Monday 08:30
+    assert is_open(hours, datetime(2026, 11, 30, 1, 0, tzinfo=UTC)) is False  # Monday 09:00
+    assert is_open(hours, datetime(2026, 11, 29, 13, 0, tzinfo=UTC)) is False  # Sunday 21:00
+    assert is_open({"timezone": "UTC", "days": {}}, datetime(2026, 11, 29, 13, 0, tzinfo=UTC)) is False
+
+
 def test_no_business_hours_means_always_open() -> None:
     assert is_open(None, datetime(2026, 11, 29, 3, 0, tzinfo=UTC)) is True
 

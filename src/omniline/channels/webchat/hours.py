@@ -1,17 +1,23 @@
-"""Business hours (pure): is the chat staffed at a given moment?
+"""A web chat's staffed hours (pure): is the chat staffed at a given moment?
 
 Config shape: `{"timezone": "Europe/Moscow", "days": {"mon": ["09:00", "18:00"], "sat": ["10:00", "14:00"]}}`.
 A day that is missing is closed. An interval ending at or before its start runs past midnight
 (`["22:00", "02:00"]`), so the early hours of the next day belong to it.
+
+The channel keeps this shorter shape (one interval a day, overnight allowed); the answer comes from the
+tenant calendar's code (routing/calendar.py), to which the config is translated: an overnight interval
+becomes the evening of its day and the early hours of the next.
 """
 
-from datetime import datetime, time, timedelta
+import json
+from datetime import datetime, time
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from omniline.kernel.errors import InvalidInput
-
-DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from omniline.routing.calendar import DAY_NAMES, BusinessHours
+from omniline.routing.calendar import is_open as calendar_is_open
 
 
 def validate_business_hours(value: Any) -> dict[str, Any]:
@@ -41,20 +47,40 @@ def is_open(business_hours: dict[str, Any] | None, at: datetime) -> bool:
     """True when `at` (timezone-aware) falls in the hours; no hours configured means always open."""
     if not business_hours:
         return True
-    local = at.astimezone(ZoneInfo(business_hours.get("timezone", "UTC")))
-    days: dict[str, list[str]] = business_hours["days"]
-    for offset, day_start in ((0, local), (1, local - timedelta(days=1))):
-        interval = days.get(DAY_NAMES[day_start.weekday()])
-        if not interval:
+    calendar = _calendar(json.dumps(business_hours, sort_keys=True))
+    return calendar is not None and calendar_is_open(calendar, at)
+
+
+@lru_cache(maxsize=256)
+def _calendar(config: str) -> BusinessHours | None:
+    """The calendar of a (validated) config, given as JSON so that it can be cached; None when no day
+    has hours (never staffed)."""
+    document = json.loads(config)
+    hours: dict[str, list[tuple[str, str]]] = {day: [] for day in DAY_NAMES}
+    for day, (start, end) in document["days"].items():
+        if end > start:
+            hours[day].append((start, end))
             continue
-        start, end = (time.fromisoformat(item) for item in interval)
-        now = local.time()
-        overnight = end <= start
-        if offset == 0 and (start <= now < end or (overnight and now >= start)):
-            return True
-        if offset == 1 and overnight and now < end:
-            return True
-    return False
+        hours[day].append((start, "24:00"))  # overnight: the evening here, the early hours tomorrow
+        if end != "00:00":
+            hours[DAY_NAMES[(DAY_NAMES.index(day) + 1) % 7]].append(("00:00", end))
+    if not any(hours.values()):
+        return None
+    return BusinessHours(
+        document.get("timezone", "UTC"), {day: _joined(spans) for day, spans in hours.items()}
+    )
+
+
+def _joined(spans: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A day's spans in order, those that overlap made one (the calendar refuses overlaps; here the
+    night shift of the day before may overlap the day's own hours). "HH:MM" strings sort as times."""
+    joined: list[tuple[str, str]] = []
+    for start, end in sorted(spans):
+        if joined and start <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], end))
+        else:
+            joined.append((start, end))
+    return joined
 
 
 def _parse_time(day: str, text: Any) -> time:
