@@ -15,12 +15,12 @@ from omniline.channels.outbox import RetryPolicy
 from omniline.channels.registry import ChannelRegistry, default_registry
 from omniline.db import models as _all_models  # noqa: F401  (registers every table with the ORM)
 from omniline.db.checkpoints import WalCheckpointer
-from omniline.db.engine import build_engine, start_checkpoints
+from omniline.db.engine import build_engine, build_ingest_engine, start_checkpoints
 from omniline.db.unit_of_work import UnitOfWork
 from omniline.files.store import FileStore
 from omniline.kernel.clock import Clock, utcnow
 from omniline.kernel.ttl_cache import TtlCache
-from omniline.pipeline.group_commit import IngestWriter
+from omniline.pipeline.group_commit import POSTGRES_WRITERS, IngestWriter
 from omniline.realtime.bus import Bus, InProcessBus
 from omniline.security.sealing import Sealer, use_sealer
 from omniline.settings import Settings
@@ -39,8 +39,10 @@ class Container:
     write_lock: "threading.RLock | None" = None  # SQLite only: see UnitOfWork
     checkpoints: WalCheckpointer | None = None  # SQLite only: see db/checkpoints.py
     channel_cache: TtlCache[uuid.UUID, ChannelInfo] = field(default_factory=channel_cache)
+    ingest_engine: Engine | None = None  # the hook writers' own (db/engine.py); None: they use `engine`
     _ingest_writer: IngestWriter | None = field(default=None, repr=False)
     _writer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _ingest_sessions: "sessionmaker[Session] | None" = field(default=None, repr=False)
 
     @property
     def adapter_context(self) -> AdapterContext:
@@ -57,6 +59,14 @@ class Container:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory, self.bus, write_lock=self.write_lock, settings=self.settings)
 
+    def ingest_uow(self) -> UnitOfWork:
+        """A unit of work for the hooks' writer threads, on `ingest_engine` when there is one."""
+        if self.ingest_engine is None:
+            return self.uow()
+        if self._ingest_sessions is None:
+            self._ingest_sessions = sessionmaker(self.ingest_engine, expire_on_commit=False)
+        return UnitOfWork(self._ingest_sessions, self.bus, write_lock=self.write_lock, settings=self.settings)
+
     @property
     def ingest_writer(self) -> IngestWriter:
         """The process's group-commit writer for provider hooks (see pipeline/group_commit.py)."""
@@ -70,6 +80,8 @@ class Container:
             self._ingest_writer.close()
         self.http.close()
         self.engine.dispose()
+        if self.ingest_engine is not None:
+            self.ingest_engine.dispose()
         if self.checkpoints is not None:
             self.checkpoints.close()
 
@@ -84,6 +96,7 @@ def bootstrap(
         settings=settings,
         engine=engine,
         session_factory=sessionmaker(engine, expire_on_commit=False),
+        ingest_engine=build_ingest_engine(settings.sqlalchemy_url, connections=POSTGRES_WRITERS),
         bus=bus or InProcessBus(),
         channels=default_registry(),
         http=httpx.Client(

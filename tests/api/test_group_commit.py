@@ -43,9 +43,12 @@ def commits(container: Container) -> Iterator[list[int]]:
     def count(_connection: object) -> None:
         counted.append(1)
 
-    event.listen(container.engine, "commit", count)
+    engines = [engine for engine in (container.engine, container.ingest_engine) if engine is not None]
+    for engine in engines:  # the writers commit on their own engine on PostgreSQL
+        event.listen(engine, "commit", count)
     yield counted
-    event.remove(container.engine, "commit", count)
+    for engine in engines:
+        event.remove(engine, "commit", count)
 
 
 def inbound(channel: ChannelInfo, external_id: str, identity: str, text: str) -> InboundMessage:
@@ -270,3 +273,24 @@ def test_on_postgresql_a_job_held_up_at_a_lock_waits_while_the_rest_of_its_group
     assert results[0].duplicate is False
     assert bookkeeping == [results]
     assert stored_texts(container) == sorted(["Первое", "不用等", "Жду замка"])
+
+
+def test_the_writers_plan_each_statement_once_on_postgresql_and_other_sessions_do_not(
+    container: Container, channel: ChannelInfo
+) -> None:
+    if container.engine.dialect.name != "postgresql":
+        pytest.skip("plan_cache_mode is PostgreSQL's")
+    seen: list[str] = []
+
+    def note_mode(uow: UnitOfWork, _results: list[IngestResult]) -> None:
+        seen.append(uow.session.execute(text("SHOW plan_cache_mode")).scalar_one())
+
+    writer = IngestWriter(container)
+    try:
+        writer.ingest(channel, [inbound(channel, "plan-1", "email:plan@пример.рф", "Привет")], also=note_mode)
+    finally:
+        writer.close()
+    with container.uow() as uow:
+        shared = uow.session.execute(text("SHOW plan_cache_mode")).scalar_one()
+    assert seen == ["force_generic_plan"]
+    assert shared == "auto"

@@ -203,7 +203,7 @@ class IngestWriter:
         held_up: list[_Partial] = []
         answered: list[tuple[_Job, list[IngestResult]]] = []
         try:
-            with container.uow() as uow:
+            with container.ingest_uow() as uow:
                 now = container.clock()
                 # Every job's messages in one batch (set-based, pipeline/batch.py), then each job's own
                 # bookkeeping with its results.
