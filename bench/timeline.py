@@ -22,6 +22,7 @@ import argparse
 import json
 import math
 import random
+import secrets
 import sys
 import time
 import uuid
@@ -43,6 +44,7 @@ from omniline.db.engine import build_engine
 from omniline.db.migrate import upgrade_database
 from omniline.kernel.ids import new_id
 from omniline.messages.models import Message
+from omniline.security.sealing import Sealer, use_sealer
 from omniline.timeline.models import TimelineEvent
 from omniline.timeline.repository import read_timeline
 
@@ -358,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
         backend = backend_of(url)
         upgrade_database(sqlalchemy_url(url))
         engine = build_engine(sqlalchemy_url(url))
+        use_sealer(Sealer(secrets.token_urlsafe(32)))  # the channels' signing secrets are sealed at rest
         try:
             progress(f"loading {customers:,} customers and {messages:,} messages into {backend} …")
             started = time.perf_counter()
