@@ -2,7 +2,7 @@
 
 import typer
 
-from omniline.cli import channels, classify, db, demo, routing, taxonomy, telegram, users
+from omniline.cli import channels, classify, db, demo, files, routing, taxonomy, telegram, users
 from omniline.cli.serve import serve
 
 app = typer.Typer(
@@ -22,3 +22,4 @@ app.add_typer(telegram.app, name="telegram")
 app.add_typer(taxonomy.app, name="taxonomy")
 app.add_typer(routing.app, name="routing")
 app.add_typer(classify.app, name="classify")
+app.add_typer(files.app, name="files")

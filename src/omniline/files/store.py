@@ -31,7 +31,9 @@ class FileStore:
         digest = hashlib.sha256(data).hexdigest()
         key = f"{digest[:2]}/{digest[2:4]}/{digest}"
         path = self.root / key
-        if not path.exists():
+        try:
+            os.utime(path)  # stored already: renewed, so the sweep (files/sweep.py) sees it as young
+        except FileNotFoundError:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Write then rename, so a reader never sees half a file.
             with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as temporary:
