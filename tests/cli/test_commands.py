@@ -27,7 +27,7 @@ def env(settings: Settings, container: Container) -> dict[str, str]:
 def test_help_lists_every_command() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("serve", "db", "demo", "tenant", "user", "token", "channel"):
+    for command in ("serve", "db", "demo", "tenant", "user", "token", "channel", "files"):
         assert command in result.output
 
 
