@@ -46,10 +46,6 @@ from omniline.customers.repository import (
 LockName = tuple[uuid.UUID, str]  # (tenant, "KIND:ADDRESS") or (tenant, "customer:<id>")
 
 _LOCK = select(func.pg_advisory_xact_lock(func.unnest(bindparam("keys", type_=ARRAY(BigInteger)))))
-# Each lock that is free is taken; the keys of those another transaction holds come back.
-_TRY_LOCK = text(
-    "SELECT key FROM unnest(CAST(:keys AS BIGINT[])) AS key WHERE NOT pg_try_advisory_xact_lock(key)"
-)
 
 
 def wait_for_locks(session: Session, names: Iterable[LockName]) -> None:
@@ -62,20 +58,6 @@ def wait_for_locks(session: Session, names: Iterable[LockName]) -> None:
     keys = sorted({lock_key(tenant_id, name) for tenant_id, name in names})
     if keys:
         connection.execute(_LOCK, {"keys": keys}).all()
-
-
-def take_free_locks(session: Session, names: Iterable[LockName]) -> set[LockName]:
-    """Take, without waiting, the locks of `names` that no other transaction holds (until this
-    transaction ends); the names whose lock is held elsewhere. Taking them in any order is safe: a
-    transaction that does not wait cannot be part of a deadlock."""
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        return set()
-    of_key = {lock_key(tenant_id, name): (tenant_id, name) for tenant_id, name in names}
-    if not of_key:
-        return set()
-    busy = connection.execute(_TRY_LOCK, {"keys": sorted(of_key)}).scalars()
-    return {of_key[key] for key in busy}
 
 
 # The statement of `find_taking_free_locks`. Its parts run in this order: the address locks (the
@@ -110,10 +92,11 @@ def find_taking_free_locks(
     claims: list[IdentityClaim],
     addresses: Iterable[LockName] = (),
 ) -> tuple[list[tuple[KnownIdentity, uuid.UUID]], set[LockName]]:
-    """`find_known_identities` for `claims` (of `tenant_id`), in one statement with `take_free_locks`
-    for `addresses` (of any tenant; tried first) and for the customers the identities found belong to
-    (tried last); the identities, and the names whose lock another transaction holds. SQLite: the
-    lookup alone."""
+    """`find_known_identities` for `claims` (of `tenant_id`), in one statement that also takes, without
+    waiting, the free locks of `addresses` (of any tenant; tried first) and of the customers the
+    identities found belong to (tried last), until this transaction ends; the identities, and the names
+    whose lock another transaction holds. Taking them in any order is safe: a transaction that does not
+    wait cannot be part of a deadlock. SQLite: the lookup alone."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         return find_known_identities(session, tenant_id, claims), set()
