@@ -42,7 +42,14 @@ class Container:
     ingest_engine: Engine | None = None  # the hook writers' own (db/engine.py); None: they use `engine`
     _ingest_writer: IngestWriter | None = field(default=None, repr=False)
     _writer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _ingest_sessions: "sessionmaker[Session] | None" = field(default=None, repr=False)
+    _ingest_sessions: "sessionmaker[Session]" = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._ingest_sessions = (
+            self.session_factory
+            if self.ingest_engine is None
+            else sessionmaker(self.ingest_engine, expire_on_commit=False)
+        )
 
     @property
     def adapter_context(self) -> AdapterContext:
@@ -61,10 +68,6 @@ class Container:
 
     def ingest_uow(self) -> UnitOfWork:
         """A unit of work for the hooks' writer threads, on `ingest_engine` when there is one."""
-        if self.ingest_engine is None:
-            return self.uow()
-        if self._ingest_sessions is None:
-            self._ingest_sessions = sessionmaker(self.ingest_engine, expire_on_commit=False)
         return UnitOfWork(self._ingest_sessions, self.bus, write_lock=self.write_lock, settings=self.settings)
 
     @property

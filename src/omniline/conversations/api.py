@@ -149,7 +149,7 @@ def _store_reply(
             text=text,
             now=container.clock(),
             registry=container.channels,
-            attachments=lambda: store_uploads(container.files, uploads),  # once the channel agrees
+            store_attachments=lambda: store_uploads(container.files, uploads),
         )
         uow.session.flush()
         view = message_view(message) | {"delivery": delivery_view(delivery)}

@@ -38,12 +38,12 @@ def send_reply(
     text: str,
     now: datetime,
     registry: ChannelRegistry,
-    attachments: tuple[Attachment, ...] | Callable[[], tuple[Attachment, ...]] = (),
+    store_attachments: Callable[[], tuple[Attachment, ...]] | None = None,
 ) -> tuple[Message, Delivery]:
     """Store the reply and queue it for the conversation's channel; Conflict when there is no address
-    or the channel's adapter refuses (e.g. the customer opted out). `attachments` may be a function
-    that stores the files: it is called only once the channel has agreed, so that a refused reply
-    leaves no file behind."""
+    or the channel's adapter refuses (e.g. the customer opted out). `store_attachments` stores the
+    reply's files: it is called only once the channel has agreed, so that a refused reply leaves no
+    file behind."""
     channel = session.get_one(Channel, conversation.channel_id)
     identity = session.get(Identity, conversation.identity_id) if conversation.identity_id else None
     if identity is None or identity.customer_id != conversation.customer_id:
@@ -58,7 +58,7 @@ def send_reply(
         recipient=recipient,
         text=text,
         subject=conversation.subject,
-        attachments=attachments() if callable(attachments) else attachments,
+        attachments=() if store_attachments is None else store_attachments(),
         reply_context=reply_context,
         now=now,
     )
