@@ -3,14 +3,11 @@ that `loads` reads without unpickling, and predicts what it predicted before. Ru
 its own, migrated to 0007 first (SQLite in a file, or a throwaway PostgreSQL database)."""
 
 import io
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import joblib
 import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, select
 
 from omniline.accounts.models import Tenant
 from omniline.db.base import table_of
@@ -36,25 +33,6 @@ TEXTS = [
 ]
 LABELS = ["order", "order", "order", "order", "order", "refund", "refund", "refund", "order", "refund"]
 LABELS += ["refund", "order"]
-
-
-@pytest.fixture
-def fresh_database(database_url: str, tmp_path: object) -> Iterator[str]:
-    """An empty database of its own, on the backend the tests run on."""
-    url = make_url(Settings(database_url=database_url, environment="development").sqlalchemy_url)
-    if url.get_backend_name() != "postgresql":
-        yield f"sqlite:///{tmp_path}/migration.db"
-        return
-    name = f"{url.database}_mig_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_a_pickled_model_becomes_arrays_that_predict_the_same(fresh_database: str) -> None:

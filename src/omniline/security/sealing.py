@@ -109,7 +109,7 @@ def use_sealer(sealer: Sealer) -> None:
         _sealer = sealer
 
 
-def _process_sealer() -> Sealer:
+def process_sealer() -> Sealer:
     sealer = _sealer
     if sealer is None:
         raise RuntimeError("channel credentials need the secret key: bootstrap() sets it")
@@ -124,10 +124,10 @@ class SealedString(TypeDecorator[str]):
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else _process_sealer().seal(value)
+        return None if value is None else process_sealer().seal(value)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else _process_sealer().open(value)
+        return None if value is None else process_sealer().open(value)
 
 
 class SealedJSON(TypeDecorator[dict[str, Any]]):
@@ -137,7 +137,7 @@ class SealedJSON(TypeDecorator[dict[str, Any]]):
     cache_ok = True
 
     def process_bind_param(self, value: dict[str, Any] | None, dialect: Dialect) -> dict[str, Any] | None:
-        return None if value is None else _process_sealer().seal_config(value)
+        return None if value is None else process_sealer().seal_config(value)
 
     def process_result_value(self, value: dict[str, Any] | None, dialect: Dialect) -> dict[str, Any] | None:
-        return None if value is None else _process_sealer().open_config(value)
+        return None if value is None else process_sealer().open_config(value)

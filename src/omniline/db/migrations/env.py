@@ -31,7 +31,9 @@ if connection is not None:
     _run(connection)
 else:
     engine = build_engine(config.get_main_option("sqlalchemy.url") or "")
-    with engine.connect() as conn:
-        _run(conn)
-        conn.commit()
-    engine.dispose()
+    try:
+        with engine.connect() as conn:
+            _run(conn)
+            conn.commit()
+    finally:  # also when a migration or the revision asked for fails: no connection left open
+        engine.dispose()

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from omniline.security.sealing import SEALED_PREFIX, process_sealer
+
 revision: str = "0009"
 down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
@@ -27,9 +29,26 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Sealed secrets do not fit the old length: a downgrade after sealing stops with PostgreSQL's
-    # "value too long" rather than cut one.
+    # Before 0009 the signing secret was kept in clear, and a sealed one does not fit the old length:
+    # the secrets are opened first (with the process's key: `omniline db downgrade` runs with the
+    # settings). Config credentials were sealed before 0009 and stay sealed.
+    _open_sealed_secrets()
     if op.get_bind().dialect.name != "sqlite":
         op.alter_column(
             "channels", "secret", type_=sa.String(100), existing_type=sa.String(300), existing_nullable=False
+        )
+
+
+def _open_sealed_secrets() -> None:
+    bind = op.get_bind()
+    channels = sa.table("channels", sa.column("id", sa.Uuid()), sa.column("secret", sa.String()))
+    sealed = bind.execute(
+        sa.select(channels.c.id, channels.c.secret).where(channels.c.secret.startswith(SEALED_PREFIX))
+    ).all()
+    if not sealed:
+        return
+    sealer = process_sealer()
+    for channel_id, secret in sealed:
+        bind.execute(
+            channels.update().where(channels.c.id == channel_id).values(secret=sealer.open(secret))
         )
