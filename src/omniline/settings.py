@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     classifier_min_confidence: float = Field(default=0.5, ge=0, le=1)
     files_dir: str = "var/files"
     max_file_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    # How often the server removes stored files no message refers to (files/sweep.py); 0: never.
+    files_sweep_hours: float = Field(default=24.0, ge=0)
     # The built-in SMTP listener for email channels; off unless a port is set.
     smtp_port: int | None = Field(default=None, ge=0, le=65535)
     smtp_host: str = "127.0.0.1"

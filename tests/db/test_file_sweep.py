@@ -1,6 +1,7 @@
 """`omniline files sweep`: stored files that no message refers to go once they are older than the grace
 period; referred-to files, young files and files stored again stay. Nothing goes in a dry run."""
 
+import asyncio
 import os
 import time
 import uuid
@@ -15,7 +16,7 @@ from omniline.channels.service import load_channel_info
 from omniline.cli.main import app
 from omniline.customers.identities import IdentityClaim
 from omniline.files.store import FileStore
-from omniline.files.sweep import sweep_orphans
+from omniline.files.sweep import run_file_sweeps, sweep_orphans
 from omniline.messages.normalized import InboundMessage
 from omniline.pipeline.transaction import ingest_and_commit
 from omniline.settings import Settings
@@ -121,4 +122,26 @@ def test_the_command_sweeps_and_refuses_a_grace_under_an_hour(
     done = runner.invoke(app, ["files", "sweep"], env=env)
     assert done.exit_code == 0, done.output
     assert "removed 1 file(s)" in done.output
+    assert stored_keys(files) == {three_files["kept"], three_files["young"]}
+
+
+def test_the_server_sweeps_by_itself_and_not_when_told_never(
+    container: Container, files: FileStore, three_files: dict[str, str]
+) -> None:
+    async def first_sweep() -> None:
+        task = asyncio.create_task(run_file_sweeps(container, first_delay=0))
+        try:
+            for _ in range(200):  # the sweep runs in a worker thread: wait for it, up to 10 s
+                if three_files["old"] not in stored_keys(files):
+                    return
+                await asyncio.sleep(0.05)
+        finally:
+            task.cancel()
+
+    container.settings = container.settings.model_copy(update={"files_sweep_hours": 0.0})
+    asyncio.run(asyncio.wait_for(run_file_sweeps(container, first_delay=0), timeout=5))  # returns at once
+    assert stored_keys(files) == set(three_files.values())
+
+    container.settings = container.settings.model_copy(update={"files_sweep_hours": 24.0})
+    asyncio.run(first_sweep())
     assert stored_keys(files) == {three_files["kept"], three_files["young"]}

@@ -17,6 +17,7 @@ def background_services() -> list[BackgroundService]:
     from omniline.channels.tasks import run_outbox_worker
     from omniline.channels.webchat.hub import run_webchat_fanout
     from omniline.demo.mail_catcher import run_demo_mail_catcher
+    from omniline.files.sweep import run_file_sweeps
     from omniline.routing.dispatch_job import dispatch_service
     from omniline.routing.sla_job import run_sla_service
 
@@ -28,4 +29,5 @@ def background_services() -> list[BackgroundService]:
         run_demo_mail_catcher,
         run_sla_service,
         dispatch_service,
+        run_file_sweeps,
     ]

@@ -10,14 +10,20 @@ The sweep keeps every file some message's `attachments` names, and every file yo
 period: a file just stored may belong to a transaction still open. Storing bytes that are already
 there renews the file's time (`FileStore.save`), so a file a new message is about to use again is
 young too; the time is looked at once more just before a file goes.
+
+`omniline serve` sweeps by itself every `OMNILINE_FILES_SWEEP_HOURS` (`run_file_sweeps`); the command
+does the same at once. Several processes sweeping the same store do no harm: a file gone is skipped.
 """
 
+import asyncio
+import logging
 import os
 import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,7 +31,15 @@ from sqlalchemy.orm import Session
 from omniline.files.store import FileStore
 from omniline.messages.models import Message
 
+if TYPE_CHECKING:
+    from omniline.bootstrap import Container
+
+log = logging.getLogger(__name__)
+
 DEFAULT_GRACE_SECONDS = 24 * 3600
+# The server's first sweep waits this long after start: not in the way of starting, yet done even when
+# the server is restarted more often than it sweeps.
+FIRST_SWEEP_DELAY_SECONDS = 600.0
 _STORED_NAME = re.compile(r"^[0-9a-f]{64}$")  # what FileStore.save names a file: its SHA-256
 
 
@@ -73,6 +87,28 @@ def sweep_orphans(
         result.removed.append(key)
         result.freed_bytes += size
     return result
+
+
+async def run_file_sweeps(container: "Container", *, first_delay: float = FIRST_SWEEP_DELAY_SECONDS) -> None:
+    """The background service: a sweep `first_delay` after start, then every `files_sweep_hours`
+    (none when that is 0). A failed sweep is logged and the next one tries again."""
+    interval = container.settings.files_sweep_hours * 3600
+    if interval <= 0:
+        return
+    await asyncio.sleep(min(first_delay, interval))
+    while True:
+        try:
+            result = await asyncio.to_thread(_sweep_once, container)
+            if result.removed:
+                log.info("file sweep removed %d file(s), %d bytes", len(result.removed), result.freed_bytes)
+        except Exception:
+            log.exception("file sweep failed")
+        await asyncio.sleep(interval)
+
+
+def _sweep_once(container: "Container") -> SweepResult:
+    with container.uow() as uow:
+        return sweep_orphans(uow.session, container.files)
 
 
 def _stored_files(root: Path) -> Iterator[tuple[Path, str]]:

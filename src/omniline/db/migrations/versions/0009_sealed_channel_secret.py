@@ -49,6 +49,4 @@ def _open_sealed_secrets() -> None:
         return
     sealer = process_sealer()
     for channel_id, secret in sealed:
-        bind.execute(
-            channels.update().where(channels.c.id == channel_id).values(secret=sealer.open(secret))
-        )
+        bind.execute(channels.update().where(channels.c.id == channel_id).values(secret=sealer.open(secret)))
