@@ -200,13 +200,12 @@ class RowsInsert:
             connection.execute(self.statement, list(rows))
             return
         sql, processors = plan
+        columns = list(zip(names, processors, strict=True))
+        # A list per row, not a generator: this loop runs for every column of every row written.
         connection.exec_driver_sql(
             sql,
             [
-                tuple(
-                    value if process is None else process(value)
-                    for value, process in zip((row[name] for name in names), processors, strict=True)
-                )
+                tuple([row[name] if process is None else process(row[name]) for name, process in columns])
                 for row in rows
             ],
         )
