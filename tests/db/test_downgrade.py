@@ -3,7 +3,9 @@ opens the sealed signing secrets that the older code reads in clear (and that th
 short for). Run on a database of its own (SQLite in a file, or a throwaway PostgreSQL database)."""
 
 import uuid
+from collections.abc import Iterator
 
+import pytest
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
@@ -12,8 +14,16 @@ from omniline.bootstrap import bootstrap
 from omniline.channels.service import create_channel, load_channel_info
 from omniline.cli.main import app
 from omniline.db.migrate import current_revision, upgrade_database
-from omniline.security.sealing import SEALED_PREFIX
+from omniline.security.sealing import SEALED_PREFIX, Sealer, use_sealer
 from tests.conftest import TEST_SECRET_KEY, make_settings
+
+
+@pytest.fixture(autouse=True)
+def test_key_afterwards() -> Iterator[None]:
+    """A command run with another key leaves that key as the process's sealer; the others expect the
+    test key's."""
+    yield
+    use_sealer(Sealer(TEST_SECRET_KEY))
 
 
 def cli_env(database_url: str) -> dict[str, str]:
@@ -107,3 +117,19 @@ def test_a_downgrade_of_an_empty_database_is_refused(fresh_database: str) -> Non
     assert result.exit_code == 2
     assert "no schema" in result.output
     assert current_revision(fresh_database) is None
+
+
+def test_a_downgrade_with_a_key_that_does_not_open_the_secrets_stops_and_changes_nothing(
+    fresh_database: str,
+) -> None:
+    upgrade_database(fresh_database)
+    channel_id, _secret = api_channel(fresh_database)
+    env = cli_env(fresh_database) | {"OMNILINE_SECRET_KEY": "another-secret-key-that-is-long-enough"}
+
+    result = CliRunner().invoke(app, ["db", "downgrade", "0008", "--yes"], env=env)
+
+    assert result.exit_code == 2
+    assert "OMNILINE_PREVIOUS_SECRET_KEYS" in result.output
+    assert "Traceback" not in result.output
+    assert current_revision(fresh_database) == "0009"
+    assert stored_secret(fresh_database, channel_id).startswith(SEALED_PREFIX)

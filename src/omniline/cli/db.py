@@ -3,6 +3,7 @@ from alembic.util import CommandError
 
 from omniline.cli.common import cli_container
 from omniline.db.migrate import current_revision, downgrade_database, upgrade_database
+from omniline.security.sealing import SealBroken
 
 app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
@@ -34,7 +35,7 @@ def downgrade(
             raise typer.Exit(1)
         try:
             downgrade_database(url, revision)
-        except CommandError as error:  # an unknown revision, or one that is not older
+        except (CommandError, SealBroken) as error:  # an unknown or newer revision; a changed secret key
             typer.secho(f"error: {error}", fg="red", err=True)
             raise typer.Exit(2) from None
         typer.echo(f"database at {shown} is at {current_revision(url) or 'base (empty)'}")
