@@ -72,8 +72,7 @@ def three_files(container: Container, world: ApiWorld, files: FileStore) -> dict
 def test_a_dry_run_names_the_old_orphan_and_removes_nothing(
     container: Container, files: FileStore, three_files: dict[str, str]
 ) -> None:
-    with container.uow() as uow:
-        result = sweep_orphans(uow.session, files, dry_run=True)
+    result = sweep_orphans(container, dry_run=True)
     assert result.removed == [three_files["old"]]
     assert result.kept == 2
     assert stored_keys(files) == set(three_files.values())
@@ -82,8 +81,7 @@ def test_a_dry_run_names_the_old_orphan_and_removes_nothing(
 def test_the_sweep_removes_only_the_old_orphan(
     container: Container, files: FileStore, three_files: dict[str, str]
 ) -> None:
-    with container.uow() as uow:
-        result = sweep_orphans(uow.session, files)
+    result = sweep_orphans(container)
     assert result.removed == [three_files["old"]]
     assert result.freed_bytes == len(b"left by a failed transaction")
     assert stored_keys(files) == {three_files["kept"], three_files["young"]}
@@ -94,8 +92,7 @@ def test_bytes_stored_again_are_young_again_and_stay(
     container: Container, files: FileStore, three_files: dict[str, str]
 ) -> None:
     files.save(b"left by a failed transaction", filename="again.txt")  # a new message brings them again
-    with container.uow() as uow:
-        result = sweep_orphans(uow.session, files)
+    result = sweep_orphans(container)
     assert result.removed == []
     assert three_files["old"] in stored_keys(files)
 

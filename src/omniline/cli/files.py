@@ -14,10 +14,8 @@ def sweep(
     dry_run: bool = typer.Option(False, "--dry-run", help="list what would be removed, remove nothing"),
 ) -> None:
     """Remove stored files that no message refers to (left by transactions that failed)."""
-    with cli_container() as container, container.uow() as uow:
-        result = sweep_orphans(
-            uow.session, container.files, grace_seconds=older_than_hours * 3600, dry_run=dry_run
-        )
+    with cli_container() as container:
+        result = sweep_orphans(container, grace_seconds=older_than_hours * 3600, dry_run=dry_run)
     verb = "would remove" if dry_run else "removed"
     for key in result.removed:
         typer.echo(f"{verb} {key}")

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from omniline.files.store import FileStore
 from omniline.messages.models import Message
 
 if TYPE_CHECKING:
@@ -62,19 +61,24 @@ def referenced_keys(session: Session) -> set[str]:
 
 
 def sweep_orphans(
-    session: Session,
-    files: FileStore,
+    container: "Container",
     *,
     grace_seconds: float = DEFAULT_GRACE_SECONDS,
     dry_run: bool = False,
     now: float | None = None,
 ) -> SweepResult:
-    """Remove the stored files that no message refers to and that are older than `grace_seconds`;
-    with `dry_run`, only say which."""
+    """Remove the container's stored files that no message refers to and that are older than
+    `grace_seconds`; with `dry_run`, only say which.
+
+    The references are read in a transaction of their own, ended before the files are looked at: on
+    SQLite a transaction holds the write lock, and ingest must not wait for a walk of the file store.
+    A message committed after the read that uses an old file's bytes again has renewed the file's time
+    (`FileStore.save`), which is looked at just before the file goes."""
     cutoff = (time.time() if now is None else now) - grace_seconds
-    referenced = referenced_keys(session)
+    with container.uow() as uow:
+        referenced = referenced_keys(uow.session)
     result = SweepResult()
-    for path, key in _stored_files(files.root):
+    for path, key in _stored_files(container.files.root):
         if key in referenced or _modified(path) > cutoff:
             result.kept += 1
             continue
@@ -98,17 +102,12 @@ async def run_file_sweeps(container: "Container", *, first_delay: float = FIRST_
     await asyncio.sleep(min(first_delay, interval))
     while True:
         try:
-            result = await asyncio.to_thread(_sweep_once, container)
+            result = await asyncio.to_thread(sweep_orphans, container)
             if result.removed:
                 log.info("file sweep removed %d file(s), %d bytes", len(result.removed), result.freed_bytes)
         except Exception:
             log.exception("file sweep failed")
         await asyncio.sleep(interval)
-
-
-def _sweep_once(container: "Container") -> SweepResult:
-    with container.uow() as uow:
-        return sweep_orphans(uow.session, container.files)
 
 
 def _stored_files(root: Path) -> Iterator[tuple[Path, str]]:

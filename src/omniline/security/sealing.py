@@ -110,6 +110,7 @@ def use_sealer(sealer: Sealer) -> None:
 
 
 def process_sealer() -> Sealer:
+    """The sealer `use_sealer` set (bootstrap does); RuntimeError when none was."""
     sealer = _sealer
     if sealer is None:
         raise RuntimeError("channel credentials need the secret key: bootstrap() sets it")
