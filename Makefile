@@ -39,6 +39,7 @@ run: demo
 system-deps:
 	@missing=""; \
 	command -v dovecot >/dev/null 2>&1 || missing="$$missing dovecot-imapd"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	test -d /usr/share/fonts/opentype/noto || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then \

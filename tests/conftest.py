@@ -23,6 +23,7 @@ from omniline.bootstrap import Container, bootstrap
 from omniline.db.base import Base
 from omniline.db.migrate import upgrade_database
 from omniline.settings import Settings
+from tests.redis_server import RedisServer
 from tests.support import ApiWorld, make_world
 
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough"
@@ -45,6 +46,18 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'omniline-test.db'}"
     upgrade_database(Settings(database_url=url, environment="development").sqlalchemy_url)
     return url
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Redis for the shared event bus: OMNILINE_TEST_REDIS_URL when set (`.ci/run` points it at the
+    local server), else a private `redis-server` started for this run."""
+    url = os.environ.get("OMNILINE_TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    with RedisServer(tmp_path_factory.mktemp("redis")) as server:
+        yield server.url
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:

@@ -22,6 +22,7 @@ from omniline.kernel.clock import Clock, utcnow
 from omniline.kernel.ttl_cache import TtlCache
 from omniline.pipeline.group_commit import POSTGRES_WRITERS, IngestWriter
 from omniline.realtime.bus import Bus, InProcessBus
+from omniline.realtime.redis_bus import RedisBus
 from omniline.security.sealing import Sealer, use_sealer
 from omniline.settings import Settings
 
@@ -87,6 +88,7 @@ class Container:
             self.ingest_engine.dispose()
         if self.checkpoints is not None:
             self.checkpoints.close()
+        self.bus.close()
 
 
 def bootstrap(
@@ -100,7 +102,7 @@ def bootstrap(
         engine=engine,
         session_factory=sessionmaker(engine, expire_on_commit=False),
         ingest_engine=build_ingest_engine(settings.sqlalchemy_url, connections=POSTGRES_WRITERS),
-        bus=bus or InProcessBus(),
+        bus=bus or default_bus(settings),
         channels=default_registry(),
         http=httpx.Client(
             timeout=settings.outbound_timeout_seconds,
@@ -112,3 +114,11 @@ def bootstrap(
         write_lock=threading.RLock() if engine.dialect.name == "sqlite" else None,
         checkpoints=start_checkpoints(settings.sqlalchemy_url),
     )
+
+
+def default_bus(settings: Settings) -> Bus:
+    """Redis when `OMNILINE_REDIS_URL` is set (several processes serve one installation), else the
+    in-process bus of the embedded default."""
+    if settings.redis_url:
+        return RedisBus(settings.redis_url, channel=settings.redis_channel)
+    return InProcessBus()

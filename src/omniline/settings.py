@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     public_url: str | None = None
+    # Several app processes serving one installation share live events through Redis pub/sub
+    # (realtime/redis_bus.py); unset: the in-process bus of the embedded default.
+    redis_url: str | None = Field(default=None, pattern=r"^(redis|rediss|unix)://")
+    redis_channel: str = Field(default="omniline:events", min_length=1)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     access_token_minutes: int = Field(default=12 * 60, ge=1)

@@ -1,19 +1,23 @@
 """The real thing: the CLI sets up, `omniline serve` runs as its own process, and we talk HTTP and
 WebSocket to it like the app and an agent's browser would."""
 
+import contextlib
 import json
 import os
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import redis
 from websockets.exceptions import ConnectionClosedError
-from websockets.sync.client import connect
+from websockets.sync.client import ClientConnection, connect
 
 from omniline.channels.signing import sign_body
 from omniline.settings import Settings
@@ -55,11 +59,16 @@ def server_env(settings: Settings, container: object) -> dict[str, str]:
 
 @pytest.fixture
 def server(server_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
-    log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "omniline", "serve"], env=server_env, stdout=log, stderr=log
-    )
-    base = f"http://127.0.0.1:{server_env['OMNILINE_PORT']}"
+    with serving(server_env, tmp_path / "server.log") as base:
+        yield base
+
+
+@contextlib.contextmanager
+def serving(env: dict[str, str], log_path: Path) -> Iterator[str]:
+    """`omniline serve` with `env`, once /healthz answers; its base URL. Stopped afterwards."""
+    log = log_path.open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "omniline", "serve"], env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{env['OMNILINE_PORT']}"
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -68,7 +77,7 @@ def server(server_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
                     break
             except httpx.HTTPError:
                 pass
-            assert process.poll() is None, (tmp_path / "server.log").read_text()
+            assert process.poll() is None, log_path.read_text()
             assert time.monotonic() < deadline, "the server did not come up"
             time.sleep(0.1)
         yield base
@@ -78,37 +87,33 @@ def server(server_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
+def _set_up_shop(env: dict[str, str], webhook_url: str) -> tuple[str, dict[str, str]]:
+    """A tenant, an agent and an app channel, set up with the CLI: the agent's token and the channel."""
+    _run_cli(env, "tenant", "create", "--slug", "shop", "--name", "Магазин", "--region", "RU")
+    _run_cli(
+        env, "user", "create", "--email", "agent@shop.test", "--password", "agent-pass-1", "--role", "agent"
+    )
+    token = _run_cli(env, "token", "create", "--email", "agent@shop.test").strip()
+    config = json.dumps({"webhook_url": webhook_url})
+    channel = json.loads(
+        _run_cli(env, "channel", "add", "--kind", "api", "--name", "App", "--config", config)
+    )
+    return token, channel
+
+
+def _next_of_type(ws: ClientConnection, kind: str) -> dict[str, Any]:
+    event = json.loads(ws.recv(timeout=10))
+    while event["type"] != kind:
+        event = json.loads(ws.recv(timeout=10))
+    return dict(event)
+
+
 def test_app_message_reaches_the_agent_live_and_the_reply_reaches_the_app(
     server_env: dict[str, str], server: str
 ) -> None:
-    # given a tenant, an agent and an app channel set up with the CLI
-    _run_cli(server_env, "tenant", "create", "--slug", "shop", "--name", "Магазин", "--region", "RU")
-    _run_cli(
-        server_env,
-        "user",
-        "create",
-        "--email",
-        "agent@shop.test",
-        "--password",
-        "agent-pass-1",
-        "--role",
-        "agent",
-    )
-    token = _run_cli(server_env, "token", "create", "--email", "agent@shop.test").strip()
     with webhook_receiver([503, 200]) as receiver:
-        channel = json.loads(
-            _run_cli(
-                server_env,
-                "channel",
-                "add",
-                "--kind",
-                "api",
-                "--name",
-                "App",
-                "--config",
-                json.dumps({"webhook_url": receiver.url}),
-            )
-        )
+        # given a tenant, an agent and an app channel set up with the CLI
+        token, channel = _set_up_shop(server_env, receiver.url)
         assert channel["webhook_url"] == f"{server}/hooks/{channel['id']}"
 
         with connect(f"ws://{server.removeprefix('http://')}/ws?access_token={token}", open_timeout=10) as ws:
@@ -127,9 +132,7 @@ def test_app_message_reaches_the_agent_live_and_the_reply_reaches_the_app(
             ids = posted.json()
 
             # then the agent's socket hears of it at once
-            event = json.loads(ws.recv(timeout=10))
-            while event["type"] != "message.received":
-                event = json.loads(ws.recv(timeout=10))
+            event = _next_of_type(ws, "message.received")
             assert event["data"]["message"]["text"] == "你好，订单在哪里？"
             assert event["data"]["message"]["customer_id"] == ids["customer_id"]
 
@@ -141,9 +144,7 @@ def test_app_message_reaches_the_agent_live_and_the_reply_reaches_the_app(
                 headers=headers,
             )
             assert reply.status_code == 201
-            sent = json.loads(ws.recv(timeout=10))
-            while sent["type"] != "message.sent":
-                sent = json.loads(ws.recv(timeout=10))
+            sent = _next_of_type(ws, "message.sent")
             assert sent["data"]["message"]["text"] == "您的订单明天到。"
 
         # then the server's own outbox worker delivers it, retrying past the 503
@@ -168,3 +169,58 @@ def test_websocket_without_a_valid_token_is_closed(server: str) -> None:
         ws.recv(timeout=10)
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 4401
+
+
+def test_two_server_processes_share_live_events_through_redis(
+    server_env: dict[str, str], redis_url: str, tmp_path: Path
+) -> None:
+    """Production runs several `omniline serve` behind a load balancer: the agent's socket is held by
+    one process, the provider's hook and the agent's reply land on another."""
+    channel_name = f"omniline:test:{uuid.uuid4().hex}"
+    env = server_env | {"OMNILINE_REDIS_URL": redis_url, "OMNILINE_REDIS_CHANNEL": channel_name}
+    with webhook_receiver([200]) as receiver:
+        token, channel = _set_up_shop(env, receiver.url)
+        other_env = env | {"OMNILINE_PORT": str(_free_port())}
+        with serving(env, tmp_path / "a.log") as first, serving(other_env, tmp_path / "b.log") as second:
+            _wait_for_listeners(redis_url, channel_name, 2)
+            with connect(
+                f"ws://{first.removeprefix('http://')}/ws?access_token={token}", open_timeout=10
+            ) as ws:
+                assert json.loads(ws.recv(timeout=10))["type"] == "hello"
+
+                # when the app's message reaches the second process
+                body = json.dumps(app_message("m-1", ["app:7"], "Где мой заказ? 我的订单在哪里？")).encode()
+                posted = httpx.post(
+                    f"{second}/hooks/{channel['id']}",
+                    content=body,
+                    headers={"X-Omniline-Signature": sign_body(channel["secret"], body)},
+                )
+                assert posted.status_code == 202
+                ids = posted.json()
+
+                # then the agent's socket on the first hears of it
+                event = _next_of_type(ws, "message.received")
+                assert event["data"]["message"]["id"] == ids["message_id"]
+                assert event["data"]["message"]["text"] == "Где мой заказ? 我的订单在哪里？"
+
+                # and so of the reply another agent's browser sent through the second
+                reply = httpx.post(
+                    f"{second}/api/v1/conversations/{ids['conversation_id']}/messages",
+                    json={"text": "Заказ приедет завтра. 明天到。"},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                assert reply.status_code == 201
+                sent = _next_of_type(ws, "message.sent")
+                assert sent["data"]["message"]["id"] == reply.json()["id"]
+
+
+def _wait_for_listeners(redis_url: str, channel: str, count: int) -> None:
+    """Until `count` processes listen on the bus's channel (they subscribe as they start)."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        deadline = time.monotonic() + 15
+        while dict(client.pubsub_numsub(channel)).get(channel.encode(), 0) < count:
+            assert time.monotonic() < deadline, "the servers did not subscribe on Redis"
+            time.sleep(0.05)
+    finally:
+        client.close()

@@ -1,6 +1,9 @@
 import pytest
 from pydantic import ValidationError
 
+from omniline.bootstrap import default_bus
+from omniline.realtime.bus import InProcessBus
+from omniline.realtime.redis_bus import RedisBus
 from omniline.settings import DEVELOPMENT_SECRET_KEY, Settings
 
 
@@ -32,4 +35,23 @@ def test_settings_come_from_environment_variables(monkeypatch: pytest.MonkeyPatc
 def test_a_bad_port_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OMNILINE_PORT", "70000")
     with pytest.raises(ValidationError):
+        Settings()
+
+
+def test_the_bus_is_in_process_unless_a_redis_url_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OMNILINE_REDIS_URL", raising=False)
+    assert isinstance(default_bus(Settings()), InProcessBus)
+    monkeypatch.setenv("OMNILINE_REDIS_URL", "redis://127.0.0.1:6379/3")
+    monkeypatch.setenv("OMNILINE_REDIS_CHANNEL", "shop:events")
+    bus = default_bus(Settings())
+    try:
+        assert isinstance(bus, RedisBus)
+        assert bus.channel == "shop:events"
+    finally:
+        bus.close()
+
+
+def test_a_redis_url_without_a_redis_scheme_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OMNILINE_REDIS_URL", "127.0.0.1:6379")
+    with pytest.raises(ValidationError, match="redis_url"):
         Settings()

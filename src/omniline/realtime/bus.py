@@ -1,8 +1,8 @@
 """The event bus interface and its in-process backend.
 
 `publish` may be called from any thread (request handlers run in a thread pool, the CLI has no event
-loop); each subscriber gets the event on its own asyncio loop. A Redis backend implements the same
-`Bus` protocol when several processes serve one installation.
+loop); each subscriber gets the event on its own asyncio loop. When several processes serve one
+installation, `RedisBus` (realtime/redis_bus.py) implements the same `Bus` protocol.
 """
 
 import asyncio
@@ -58,6 +58,8 @@ class Bus(Protocol):
         self, tenant_id: uuid.UUID | None = None, types: frozenset[str] | None = None
     ) -> Subscription: ...
 
+    def close(self) -> None: ...
+
 
 class InProcessBus:
     def __init__(self) -> None:
@@ -76,6 +78,9 @@ class InProcessBus:
     def unsubscribe(self, subscription: Subscription) -> None:
         with self._lock:
             self._subscriptions.discard(subscription)
+
+    def close(self) -> None:
+        """Nothing to release: the subscribers close their own subscriptions."""
 
     def publish(self, event: DomainEvent) -> None:
         with self._lock:
