@@ -57,6 +57,15 @@ def anyone_available(session: Session, tenant_id: uuid.UUID) -> bool:
     return session.connection().execute(_ANYONE_AVAILABLE, {"tenant_id": tenant_id}).first() is not None
 
 
+ON_DUTY = ("available", "busy", "wrap_up")  # presences of an agent at work: not offline, not paused
+
+
+def anyone_on_duty(session: Session, tenant_id: uuid.UUID) -> bool:
+    """Whether any active user of the tenant is at work by their presence (available, busy or wrapping
+    up), whichever app process holds their desk's live feed."""
+    return session.connection().execute(_ANYONE_ON_DUTY, {"tenant_id": tenant_id}).first() is not None
+
+
 def available_profiles(session: Session, tenant_id: uuid.UUID) -> list[AgentProfile]:
     """Available agents of active users, locked so that another routing process (PostgreSQL) skips
     them instead of offering them work at the same time; SQLite has one writer anyway."""
@@ -109,6 +118,16 @@ _ANYONE_AVAILABLE = (
     .where(
         _PROFILES.c.tenant_id == bindparam("tenant_id", type_=Uuid()),
         _PROFILES.c.presence == "available",
+        _USERS.c.is_active.is_(True),
+    )
+    .limit(1)
+)
+_ANYONE_ON_DUTY = (
+    select(_PROFILES.c.user_id)
+    .join(_USERS, _USERS.c.id == _PROFILES.c.user_id)
+    .where(
+        _PROFILES.c.tenant_id == bindparam("tenant_id", type_=Uuid()),
+        _PROFILES.c.presence.in_(ON_DUTY),
         _USERS.c.is_active.is_(True),
     )
     .limit(1)

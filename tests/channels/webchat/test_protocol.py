@@ -30,6 +30,22 @@ def test_a_new_visitor_gets_a_token_and_an_empty_history(world: ApiWorld, client
     assert welcome["online"] is False  # no agent has the desk open
 
 
+def test_an_agent_at_work_makes_the_chat_online_whichever_process_holds_their_desk(
+    world: ApiWorld, client: TestClient
+) -> None:
+    """No live feed in this process (with several app processes it may be held by another), but an
+    agent is at work by their presence: visitors are told someone is there; paused, nobody is."""
+    channel = add_webchat_channel(world)
+    presence = "/api/v1/agents/me/presence"
+    assert client.put(presence, json={"state": "available"}, headers=world.agent_headers).status_code == 200
+    with widget(client, channel, token=None) as chat:
+        assert chat.welcome["online"] is True
+    paused = {"state": "paused", "reason": "обед 午饭"}
+    assert client.put(presence, json=paused, headers=world.agent_headers).status_code == 200
+    with widget(client, channel, token=None) as chat:
+        assert chat.welcome["online"] is False
+
+
 def test_the_same_client_id_twice_stores_one_message(
     world: ApiWorld, client: TestClient, container: Container
 ) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from omniline.agents.repository import anyone_on_duty
 from omniline.bootstrap import Container
 from omniline.channels.base import ChannelInfo
 from omniline.channels.service import load_channel_info
@@ -114,10 +115,15 @@ def receive_visitor_message(
 
 
 def is_online(container: Container, channel: ChannelInfo) -> bool:
-    """Within business hours, and at least one agent has the desk open (live feed connected)."""
-    return is_open(channel.config.get("business_hours"), container.clock()) and (
-        connected_agents(channel.tenant_id) > 0
-    )
+    """Within business hours, and an agent is there: one has the desk open in this process (a live feed
+    connected), or one is at work by their presence. The second matters when several app processes
+    serve the installation: the desk's feed may be held by another process than the visitor's."""
+    if not is_open(channel.config.get("business_hours"), container.clock()):
+        return False
+    if connected_agents(channel.tenant_id) > 0:
+        return True
+    with container.uow() as uow:
+        return anyone_on_duty(uow.session, channel.tenant_id)
 
 
 def _customer_of(session: Any, channel: ChannelInfo, visitor: Visitor) -> uuid.UUID | None:
