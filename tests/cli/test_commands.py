@@ -113,6 +113,19 @@ def test_production_refuses_the_development_secret(settings: Settings) -> None:
     assert "OMNILINE_SECRET_KEY is still the development default" in result.output
 
 
+def test_a_bad_setting_is_named_as_the_operator_sets_it(env: dict[str, str], container: Container) -> None:
+    before = row_counts(container)
+    result = runner.invoke(
+        app,
+        ["tenant", "create", "--slug", "shop", "--name", "Магазин"],
+        env=env | {"OMNILINE_REDIS_URL": "127.0.0.1:6379"},
+    )
+    assert result.exit_code == 2
+    assert "OMNILINE_REDIS_URL:" in result.output
+    assert "Traceback" not in result.output
+    assert row_counts(container) == before
+
+
 def test_demo_load_is_idempotent(env: dict[str, str], container: Container) -> None:
     first = runner.invoke(app, ["demo", "load"], env=env)
     assert first.exit_code == 0, first.output

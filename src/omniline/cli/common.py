@@ -2,6 +2,7 @@
 
 import contextlib
 from collections.abc import Iterator
+from typing import Any
 
 import typer
 from pydantic import ValidationError
@@ -19,7 +20,7 @@ def cli_container() -> Iterator[Container]:
     try:
         settings = Settings()
     except ValidationError as error:
-        problems = "; ".join(str(item["msg"]) for item in error.errors())
+        problems = "; ".join(_setting_problem(item) for item in error.errors())
         typer.secho(f"error: bad settings: {problems}", fg="red", err=True)
         raise typer.Exit(2) from None
     container = bootstrap(settings)
@@ -30,3 +31,10 @@ def cli_container() -> Iterator[Container]:
         raise typer.Exit(2) from None
     finally:
         container.close()
+
+
+def _setting_problem(item: Any) -> str:
+    """One refused setting, named as the operator sets it: `OMNILINE_PORT: …`."""
+    names = [str(part) for part in item.get("loc", ()) if isinstance(part, str)]
+    variable = f"OMNILINE_{names[0].upper()}: " if names else ""
+    return f"{variable}{item['msg']}"
