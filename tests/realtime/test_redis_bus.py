@@ -133,6 +133,22 @@ def test_a_malformed_message_on_the_channel_is_skipped(
     run(scenario)
 
 
+def test_an_event_that_is_not_json_is_not_shared_and_the_next_ones_are(buses: Callable[[], RedisBus]) -> None:
+    here, there = buses(), buses()
+
+    async def scenario() -> None:
+        remote = here.subscribe(TENANT)
+        local = there.subscribe(TENANT)
+        listening(here)
+        there.publish(DomainEvent("case.updated", TENANT, {"odd": {1, 2}}))  # a set: not JSON
+        there.publish(DomainEvent("case.updated", TENANT, {"n": 2}))
+        assert (await next_event(local)).data == {"odd": {1, 2}}  # this process's own still get it
+        assert (await next_event(remote)).data == {"n": 2}
+        assert here.received == 1  # the odd one never went out
+
+    run(scenario)
+
+
 def test_while_redis_is_away_publishing_neither_blocks_nor_fails_and_both_ends_come_back(
     tmp_path: Path,
 ) -> None:

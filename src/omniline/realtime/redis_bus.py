@@ -127,7 +127,10 @@ class RedisBus:
                     first = self._pending.get()
                     if first is _STOP:
                         return
-                    batch, stop = self._more([first])
+                    assert isinstance(first, DomainEvent)
+                    batch, stop = self._more(first)
+                    if not batch and not stop:
+                        continue
                 else:
                     stop = False
                 try:
@@ -152,30 +155,40 @@ class RedisBus:
         finally:
             client.close()
 
-    def _more(self, first: list[DomainEvent | object]) -> tuple[list[bytes], bool]:
+    def _more(self, first: DomainEvent) -> tuple[list[bytes], bool]:
         """The encoded batch starting with `first`, with whatever else is queued; and whether a stop
         came after it."""
-        batch = [self._encode(event) for event in first if isinstance(event, DomainEvent)]
-        while len(batch) < PUBLISH_BATCH:
+        batch: list[bytes] = []
+        event: DomainEvent | object = first
+        while True:
+            assert isinstance(event, DomainEvent)
+            encoded = self._encode(event)
+            if encoded is not None:
+                batch.append(encoded)
+            if len(batch) >= PUBLISH_BATCH:
+                return batch, False
             try:
                 event = self._pending.get_nowait()
             except queue.Empty:
-                break
+                return batch, False
             if event is _STOP:
                 return batch, True
-            assert isinstance(event, DomainEvent)
-            batch.append(self._encode(event))
-        return batch, False
 
-    def _encode(self, event: DomainEvent) -> bytes:
-        return orjson.dumps(
-            {
-                "origin": self._origin,
-                "type": event.type,
-                "tenant_id": str(event.tenant_id),
-                "data": event.data,
-            }
-        )
+    def _encode(self, event: DomainEvent) -> bytes | None:
+        """The event as sent; None (and a log line) for one whose data is not JSON, which other
+        processes could not use: it is skipped, and the publisher goes on."""
+        try:
+            return orjson.dumps(
+                {
+                    "origin": self._origin,
+                    "type": event.type,
+                    "tenant_id": str(event.tenant_id),
+                    "data": event.data,
+                }
+            )
+        except TypeError:  # orjson.JSONEncodeError is a TypeError
+            log.exception("event bus: %s could not be encoded for Redis; not shared", event.type)
+            return None
 
     def _listen_forever(self) -> None:
         failures = 0
