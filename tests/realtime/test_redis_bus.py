@@ -122,7 +122,12 @@ def test_a_malformed_message_on_the_channel_is_skipped(
         listening(here)
         client = redis.Redis.from_url(redis_url)
         try:
-            for junk in (b"not json", b'{"origin": "x"}', b'{"origin": "x", "type": "t", "tenant_id": "no"}'):
+            for junk in (
+                b"not json",
+                b'{"origin": "x"}',
+                b'{"origin": "x", "events": 5}',
+                b'{"origin": "x", "events": [{"type": "t", "tenant_id": "no", "data": {}}, 7]}',
+            ):
                 client.publish(channel, junk)
         finally:
             client.close()
