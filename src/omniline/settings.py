@@ -3,7 +3,7 @@
 from functools import cached_property
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me"
@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     imap_poll_seconds: float = Field(default=60.0, gt=0)
     # Development only: an SMTP server that catches the demo's outgoing mail (GET /demo/mailbox).
     demo_mailbox_port: int | None = Field(default=None, ge=1, le=65535)
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`OMNILINE_REDIS_URL=` (an env file's empty line) means no Redis, not a bad URL."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> "Settings":

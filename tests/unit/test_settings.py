@@ -41,6 +41,8 @@ def test_a_bad_port_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_bus_is_in_process_unless_a_redis_url_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OMNILINE_REDIS_URL", raising=False)
     assert isinstance(default_bus(Settings()), InProcessBus)
+    monkeypatch.setenv("OMNILINE_REDIS_URL", "")  # an env file's empty line
+    assert isinstance(default_bus(Settings()), InProcessBus)
     monkeypatch.setenv("OMNILINE_REDIS_URL", "redis://127.0.0.1:6379/3")
     monkeypatch.setenv("OMNILINE_REDIS_CHANNEL", "shop:events")
     bus = default_bus(Settings())
