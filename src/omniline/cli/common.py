@@ -6,8 +6,10 @@ from typing import Any
 
 import typer
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 
 from omniline.bootstrap import Container, bootstrap
+from omniline.db.migrate import current_revision
 from omniline.kernel.errors import OmnilineError
 from omniline.settings import Settings
 
@@ -28,6 +30,14 @@ def cli_container() -> Iterator[Container]:
         yield container
     except OmnilineError as error:
         typer.secho(f"error: {error.message}", fg="red", err=True)
+        raise typer.Exit(2) from None
+    except DBAPIError:
+        if current_revision(settings.sqlalchemy_url) is not None:
+            raise  # the schema is there: a real failure, shown as one
+        where = container.engine.url.render_as_string(hide_password=True)
+        typer.secho(
+            f"error: the database at {where} has no schema yet: run `omniline db upgrade`", fg="red", err=True
+        )
         raise typer.Exit(2) from None
     finally:
         container.close()

@@ -12,8 +12,15 @@ app = typer.Typer(help="Database schema.", no_args_is_help=True)
 def upgrade(revision: str = typer.Argument("head", help="Alembic revision to upgrade to")) -> None:
     """Create or migrate the schema (idempotent)."""
     with cli_container() as container:
-        upgrade_database(container.settings.sqlalchemy_url, revision)
-        typer.echo(f"database at {container.engine.url.render_as_string(hide_password=True)} is up to date")
+        url = container.settings.sqlalchemy_url
+        before = current_revision(url)
+        upgrade_database(url, revision)
+        after = current_revision(url)
+        where = f"database at {container.engine.url.render_as_string(hide_password=True)}"
+        if before == after:
+            typer.echo(f"{where} is up to date (revision {after})")
+        else:
+            typer.echo(f"{where} migrated from {before or 'an empty database'} to revision {after}")
 
 
 @app.command()
