@@ -47,7 +47,8 @@ class RedisBus:
         self._url = url
         self._origin = uuid.uuid4().hex  # this process's mark on what it sends
         self._local = InProcessBus()
-        self._pending: queue.Queue[DomainEvent | object] = queue.Queue()
+        # SimpleQueue: a put from the hooks' writers is one C call, with no Python-level lock to take.
+        self._pending: queue.SimpleQueue[DomainEvent | object] = queue.SimpleQueue()
         self._stopped = threading.Event()
         self._start_lock = threading.Lock()
         self._publisher: threading.Thread | None = None
