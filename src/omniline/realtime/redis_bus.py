@@ -95,7 +95,7 @@ class RedisBus:
             listener.join(CLOSE_SECONDS)
 
     def wait_until_listening(self, timeout: float) -> bool:
-        """Whether this process is subscribed on Redis within `timeout` seconds (tests and health)."""
+        """Whether this process is subscribed on Redis within `timeout` seconds (the tests wait for it)."""
         self._ensure_listener()
         return self._listening.wait(timeout)
 
