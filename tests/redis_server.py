@@ -62,3 +62,16 @@ class RedisServer:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def wait_for_listeners(url: str, channel: str, count: int) -> None:
+    """Until `count` clients are subscribed to `channel` (buses subscribe as their process starts,
+    and again after an outage)."""
+    client = redis.Redis.from_url(url)
+    try:
+        deadline = time.monotonic() + 15
+        while dict(client.pubsub_numsub(channel)).get(channel.encode(), 0) < count:
+            assert time.monotonic() < deadline, f"fewer than {count} listeners on {channel}"
+            time.sleep(0.05)
+    finally:
+        client.close()

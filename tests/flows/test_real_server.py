@@ -15,13 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
-import redis
 from websockets.exceptions import ConnectionClosedError
 from websockets.sync.client import ClientConnection, connect
 
 from omniline.channels.signing import sign_body
 from omniline.settings import Settings
 from tests.conftest import TEST_SECRET_KEY
+from tests.redis_server import wait_for_listeners
 from tests.support import app_message
 from tests.webhook_receiver import webhook_receiver
 
@@ -182,7 +182,7 @@ def test_two_server_processes_share_live_events_through_redis(
         token, channel = _set_up_shop(env, receiver.url)
         other_env = env | {"OMNILINE_PORT": str(_free_port())}
         with serving(env, tmp_path / "a.log") as first, serving(other_env, tmp_path / "b.log") as second:
-            _wait_for_listeners(redis_url, channel_name, 2)
+            wait_for_listeners(redis_url, channel_name, 2)
             with connect(
                 f"ws://{first.removeprefix('http://')}/ws?access_token={token}", open_timeout=10
             ) as ws:
@@ -212,15 +212,3 @@ def test_two_server_processes_share_live_events_through_redis(
                 assert reply.status_code == 201
                 sent = _next_of_type(ws, "message.sent")
                 assert sent["data"]["message"]["id"] == reply.json()["id"]
-
-
-def _wait_for_listeners(redis_url: str, channel: str, count: int) -> None:
-    """Until `count` processes listen on the bus's channel (they subscribe as they start)."""
-    client = redis.Redis.from_url(redis_url)
-    try:
-        deadline = time.monotonic() + 15
-        while dict(client.pubsub_numsub(channel)).get(channel.encode(), 0) < count:
-            assert time.monotonic() < deadline, "the servers did not subscribe on Redis"
-            time.sleep(0.05)
-    finally:
-        client.close()

@@ -12,7 +12,7 @@ import redis
 from omniline.kernel.events import DomainEvent
 from omniline.realtime.bus import Subscription
 from omniline.realtime.redis_bus import RedisBus
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisServer, wait_for_listeners
 
 TENANT = uuid.UUID("00000000-0000-7000-8000-000000000001")
 OTHER_TENANT = uuid.UUID("00000000-0000-7000-8000-000000000002")
@@ -172,7 +172,7 @@ def test_while_redis_is_away_publishing_neither_blocks_nor_fails_and_both_ends_c
                 there.publish(DomainEvent("message.received", TENANT, {"n": 1}))
                 assert (await next_event(local)).data == {"n": 1}
                 server.start()
-                listening(here)
+                wait_for_listeners(server.url, channel, 2)  # both resubscribed on the new server
                 there.publish(DomainEvent("message.received", TENANT, {"n": 2}))
                 seen = [(await next_event(remote)).data["n"]]
                 if seen == [1]:  # sent again once Redis was back, before the other listener returned

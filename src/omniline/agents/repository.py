@@ -4,7 +4,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import Uuid, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, Uuid, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from omniline.accounts.models import User
@@ -112,23 +112,22 @@ def agent_users(session: Session, tenant_id: uuid.UUID) -> list[User]:
 
 _PROFILES = table_of(AgentProfile)
 _USERS = table_of(User)
-_ANYONE_AVAILABLE = (
-    select(_PROFILES.c.user_id)
-    .join(_USERS, _USERS.c.id == _PROFILES.c.user_id)
-    .where(
-        _PROFILES.c.tenant_id == bindparam("tenant_id", type_=Uuid()),
-        _PROFILES.c.presence == "available",
-        _USERS.c.is_active.is_(True),
+
+
+def _any_agent(presence: ColumnElement[bool]) -> Select[tuple[uuid.UUID]]:
+    """One active user of the tenant whose profile meets `presence`, if any (the light form of a
+    question most callers ask where the answer is usually no)."""
+    return (
+        select(_PROFILES.c.user_id)
+        .join(_USERS, _USERS.c.id == _PROFILES.c.user_id)
+        .where(
+            _PROFILES.c.tenant_id == bindparam("tenant_id", type_=Uuid()),
+            presence,
+            _USERS.c.is_active.is_(True),
+        )
+        .limit(1)
     )
-    .limit(1)
-)
-_ANYONE_ON_DUTY = (
-    select(_PROFILES.c.user_id)
-    .join(_USERS, _USERS.c.id == _PROFILES.c.user_id)
-    .where(
-        _PROFILES.c.tenant_id == bindparam("tenant_id", type_=Uuid()),
-        _PROFILES.c.presence.in_(ON_DUTY),
-        _USERS.c.is_active.is_(True),
-    )
-    .limit(1)
-)
+
+
+_ANYONE_AVAILABLE = _any_agent(_PROFILES.c.presence == "available")
+_ANYONE_ON_DUTY = _any_agent(_PROFILES.c.presence.in_(ON_DUTY))

@@ -32,8 +32,8 @@ def cli_container() -> Iterator[Container]:
         typer.secho(f"error: {error.message}", fg="red", err=True)
         raise typer.Exit(2) from None
     except DBAPIError:
-        if current_revision(settings.sqlalchemy_url) is not None:
-            raise  # the schema is there: a real failure, shown as one
+        if not _has_no_schema(settings):
+            raise  # the schema is there (or the database cannot be reached): a real failure, shown as one
         where = container.engine.url.render_as_string(hide_password=True)
         typer.secho(
             f"error: the database at {where} has no schema yet: run `omniline db upgrade`", fg="red", err=True
@@ -41,6 +41,14 @@ def cli_container() -> Iterator[Container]:
         raise typer.Exit(2) from None
     finally:
         container.close()
+
+
+def _has_no_schema(settings: Settings) -> bool:
+    """Whether the database answers and holds no schema (a command run before `db upgrade`)."""
+    try:
+        return current_revision(settings.sqlalchemy_url) is None
+    except DBAPIError:
+        return False
 
 
 def _setting_problem(item: Any) -> str:

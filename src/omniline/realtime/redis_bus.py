@@ -120,39 +120,38 @@ class RedisBus:
 
     def _publish_forever(self) -> None:
         client = self._client()
-        failures = 0
-        batch: list[bytes] = []
         try:
             while True:
-                if not batch:
-                    first = self._pending.get()
-                    if first is _STOP:
-                        return
-                    assert isinstance(first, DomainEvent)
-                    batch, stop = self._more(first)
-                    if not batch and not stop:
-                        continue
-                else:
-                    stop = False
-                try:
-                    if batch:
-                        client.publish(self.channel, self._message(batch))
-                except (redis.RedisError, OSError) as error:
-                    if self._stopped.is_set():
-                        return  # closing while Redis is away: nothing can be sent
-                    failures += 1
-                    _log_outage("publish", failures, error)
-                    self._stopped.wait(_retry_delay(failures))
-                    continue  # the same batch again
-                if failures:
-                    log.info("event bus: publishing to Redis again")
-                failures = 0
-                self.sent += len(batch)
-                batch = []
+                first = self._pending.get()
+                if first is _STOP:
+                    return
+                assert isinstance(first, DomainEvent)
+                batch, stop = self._more(first)
+                if batch:
+                    self._send(client, batch)
                 if stop:
                     return
         finally:
             client.close()
+
+    def _send(self, client: redis.Redis, batch: list[bytes]) -> None:
+        """Publish `batch`, trying again while Redis is away (the events behind it wait in the queue);
+        given up only when the bus is closing."""
+        failures = 0
+        while True:
+            try:
+                client.publish(self.channel, self._message(batch))
+            except (redis.RedisError, OSError) as error:
+                if self._stopped.is_set():
+                    return  # closing while Redis is away: nothing can be sent
+                failures += 1
+                _log_outage("publish", failures, error)
+                self._stopped.wait(_retry_delay(failures))
+                continue
+            if failures:
+                log.info("event bus: publishing to Redis again")
+            self.sent += len(batch)
+            return
 
     def _more(self, first: DomainEvent) -> tuple[list[bytes], bool]:
         """The encoded batch starting with `first`, with whatever else is queued; and whether a stop
