@@ -242,9 +242,12 @@ class ServerProcess:
 
 
 @contextlib.contextmanager
-def running_server(database_url: str, port: int, *, secret_key: str) -> Iterator[ServerProcess]:
-    """`python -m omniline serve` as its own process with production settings, once /healthz answers;
-    stopped afterwards. If it dies or never answers, its log ends the benchmark."""
+def running_server(
+    database_url: str, port: int, *, secret_key: str, workers: int = 1
+) -> Iterator[ServerProcess]:
+    """`python -m omniline serve` as its own process with production settings (`workers` app
+    processes), once /healthz answers; stopped afterwards. If it dies or never answers, its log ends
+    the benchmark."""
     env = os.environ | {
         "OMNILINE_DATABASE_URL": database_url,
         "OMNILINE_ENVIRONMENT": "production",
@@ -254,6 +257,7 @@ def running_server(database_url: str, port: int, *, secret_key: str) -> Iterator
         "OMNILINE_PORT": str(port),
     }
     command = [sys.executable, "-m", "omniline", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers)]
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:

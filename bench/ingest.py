@@ -425,7 +425,7 @@ def _table_of(statement: str) -> str:
 # ------------------------------------------------------------------------------------------------ http
 
 
-def run_http(url: str, n: int, concurrency: int) -> dict[str, Any]:
+def run_http(url: str, n: int, concurrency: int, server_workers: int = 1) -> dict[str, Any]:
     prepared = prepare(url, n)
     channel = prepared.channel
     prepared.container.close()
@@ -436,7 +436,7 @@ def run_http(url: str, n: int, concurrency: int) -> dict[str, Any]:
         _signed_request(channel, port, json.dumps(item.body(sent_at), ensure_ascii=False).encode())
         for item in prepared.workload.items(warm + n)
     ]
-    with running_server(url, port, secret_key=prepared.secret_key) as server:
+    with running_server(url, port, secret_key=prepared.secret_key, workers=server_workers) as server:
         warm_result = _run_loop(_drive("127.0.0.1", port, requests[:warm], concurrency))
         result = _run_loop(_drive("127.0.0.1", port, requests[warm:], concurrency))
         statuses = warm_result.statuses + result.statuses
@@ -450,6 +450,7 @@ def run_http(url: str, n: int, concurrency: int) -> dict[str, Any]:
             "backend": backend_of(url),
             "n": n,
             "concurrency": concurrency,
+            "server_workers": server_workers,
         }
         | latency_summary(result.latencies, result.wall)
         | {
@@ -556,6 +557,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument("--concurrency", type=int, default=16, help="connections for --mode http")
         parser.add_argument("--workers", type=int, default=1, help="threads for --mode pipeline")
         parser.add_argument(
+            "--server-workers",
+            type=int,
+            default=1,
+            help="app processes for --mode http (`serve --workers`; above 1 needs OMNILINE_REDIS_URL)",
+        )
+        parser.add_argument(
             "--group", type=int, default=1, help="messages per transaction for --mode pipeline"
         )
         parser.add_argument("--profile", action="store_true", help="also profile the pipeline (stderr)")
@@ -575,7 +582,7 @@ def main(argv: list[str] | None = None) -> int:
             emit(run_pipeline(url, n, args.workers, args.group))
     if args.mode in ("http", "both"):
         with throwaway_database(args.database_url, label="http") as url:
-            result = run_http(url, n, args.concurrency)
+            result = run_http(url, n, args.concurrency, args.server_workers)
             emit(result)
             failed = result["non_202"] > 0
     if args.profile:

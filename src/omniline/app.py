@@ -42,9 +42,12 @@ from omniline.web.wallboard.api import router as wallboard_api_router
 from omniline.web.wallboard.routes import router as wallboard_pages_router
 
 
-def create_app(container: Container | None = None, *, run_workers: bool = True) -> FastAPI:
+def create_app(
+    container: Container | None = None, *, run_workers: bool = True, close_container: bool = False
+) -> FastAPI:
     """The app; `run_workers=False` starts no background services (the outbox worker, listeners):
-    tests then drive them themselves."""
+    tests then drive them themselves. `close_container`: the app owns the container and closes it at
+    shutdown (a worker process of `omniline serve --workers`)."""
     container = container or bootstrap()
 
     @contextlib.asynccontextmanager
@@ -59,6 +62,8 @@ def create_app(container: Container | None = None, *, run_workers: bool = True) 
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if close_container:
+                container.close()
 
     app = FastAPI(
         title="omniline",

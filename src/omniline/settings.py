@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     # (realtime/redis_bus.py); unset: the in-process bus of the embedded default.
     redis_url: str | None = Field(default=None, pattern=r"^(redis|rediss|unix)://")
     redis_channel: str = Field(default="omniline:events", min_length=1)
+    # App processes `omniline serve` starts on one port (cli/serve.py); more than one needs what they
+    # share: PostgreSQL and the Redis bus.
+    workers: int = Field(default=1, ge=1, le=64)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     access_token_minutes: int = Field(default=12 * 60, ge=1)
@@ -73,6 +76,16 @@ class Settings(BaseSettings):
             )
         if len(self.secret_key) < 16:
             raise ValueError("OMNILINE_SECRET_KEY must be at least 16 characters long")
+        if self.workers > 1 and self.database_url.startswith("sqlite"):
+            raise ValueError(
+                "OMNILINE_WORKERS above 1 needs PostgreSQL (OMNILINE_DATABASE_URL=postgresql://…): "
+                "SQLite is the one-process embedded default"
+            )
+        if self.workers > 1 and self.redis_url is None:
+            raise ValueError(
+                "OMNILINE_WORKERS above 1 needs OMNILINE_REDIS_URL: the processes share agents' live "
+                "events through Redis"
+            )
         return self
 
     @cached_property

@@ -1,26 +1,18 @@
 """The real thing: the CLI sets up, `omniline serve` runs as its own process, and we talk HTTP and
 WebSocket to it like the app and an agent's browser would."""
 
-import contextlib
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosedError
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import connect
 
 from omniline.channels.signing import sign_body
-from omniline.settings import Settings
-from tests.conftest import TEST_SECRET_KEY
+from tests.flows.real_server import free_port, next_of_type, serving, set_up_shop
 from tests.redis_server import wait_for_listeners
 from tests.support import app_message
 from tests.webhook_receiver import webhook_receiver
@@ -28,92 +20,12 @@ from tests.webhook_receiver import webhook_receiver
 pytestmark = pytest.mark.server
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _run_cli(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "omniline", *args], env=env, capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-@pytest.fixture
-def server_env(settings: Settings, container: object) -> dict[str, str]:
-    # `container` empties the tables afterwards; the server shares the test database.
-    port = _free_port()
-    return os.environ | {
-        "OMNILINE_DATABASE_URL": settings.database_url,
-        "OMNILINE_ENVIRONMENT": "production",
-        "OMNILINE_SECRET_KEY": TEST_SECRET_KEY,
-        "OMNILINE_PORT": str(port),
-        "OMNILINE_OUTBOX_BASE_DELAY_SECONDS": "0.05",
-        "OMNILINE_OUTBOX_POLL_SECONDS": "0.05",
-        "OMNILINE_LOG_LEVEL": "warning",
-    }
-
-
-@pytest.fixture
-def server(server_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
-    with serving(server_env, tmp_path / "server.log") as base:
-        yield base
-
-
-@contextlib.contextmanager
-def serving(env: dict[str, str], log_path: Path) -> Iterator[str]:
-    """`omniline serve` with `env`, once /healthz answers; its base URL. Stopped afterwards."""
-    log = log_path.open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "omniline", "serve"], env=env, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{env['OMNILINE_PORT']}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).json() == {"status": "ok"}:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None, log_path.read_text()
-            assert time.monotonic() < deadline, "the server did not come up"
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
-
-
-def _set_up_shop(env: dict[str, str], webhook_url: str) -> tuple[str, dict[str, str]]:
-    """A tenant, an agent and an app channel, set up with the CLI: the agent's token and the channel."""
-    _run_cli(env, "tenant", "create", "--slug", "shop", "--name", "Магазин", "--region", "RU")
-    _run_cli(
-        env, "user", "create", "--email", "agent@shop.test", "--password", "agent-pass-1", "--role", "agent"
-    )
-    token = _run_cli(env, "token", "create", "--email", "agent@shop.test").strip()
-    config = json.dumps({"webhook_url": webhook_url})
-    channel = json.loads(
-        _run_cli(env, "channel", "add", "--kind", "api", "--name", "App", "--config", config)
-    )
-    return token, channel
-
-
-def _next_of_type(ws: ClientConnection, kind: str) -> dict[str, Any]:
-    event = json.loads(ws.recv(timeout=10))
-    while event["type"] != kind:
-        event = json.loads(ws.recv(timeout=10))
-    return dict(event)
-
-
 def test_app_message_reaches_the_agent_live_and_the_reply_reaches_the_app(
     server_env: dict[str, str], server: str
 ) -> None:
     with webhook_receiver([503, 200]) as receiver:
         # given a tenant, an agent and an app channel set up with the CLI
-        token, channel = _set_up_shop(server_env, receiver.url)
+        token, channel = set_up_shop(server_env, receiver.url)
         assert channel["webhook_url"] == f"{server}/hooks/{channel['id']}"
 
         with connect(f"ws://{server.removeprefix('http://')}/ws?access_token={token}", open_timeout=10) as ws:
@@ -132,7 +44,7 @@ def test_app_message_reaches_the_agent_live_and_the_reply_reaches_the_app(
             ids = posted.json()
 
             # then the agent's socket hears of it at once
-            event = _next_of_type(ws, "message.received")
+            event = next_of_type(ws, "message.received")
             assert event["data"]["message"]["text"] == "你好，订单在哪里？"
             assert event["data"]["message"]["customer_id"] == ids["customer_id"]
 
@@ -144,7 +56,7 @@ def test_app_message_reaches_the_agent_live_and_the_reply_reaches_the_app(
                 headers=headers,
             )
             assert reply.status_code == 201
-            sent = _next_of_type(ws, "message.sent")
+            sent = next_of_type(ws, "message.sent")
             assert sent["data"]["message"]["text"] == "您的订单明天到。"
 
         # then the server's own outbox worker delivers it, retrying past the 503
@@ -179,8 +91,8 @@ def test_two_server_processes_share_live_events_through_redis(
     channel_name = f"omniline:test:{uuid.uuid4().hex}"
     env = server_env | {"OMNILINE_REDIS_URL": redis_url, "OMNILINE_REDIS_CHANNEL": channel_name}
     with webhook_receiver([200]) as receiver:
-        token, channel = _set_up_shop(env, receiver.url)
-        other_env = env | {"OMNILINE_PORT": str(_free_port())}
+        token, channel = set_up_shop(env, receiver.url)
+        other_env = env | {"OMNILINE_PORT": str(free_port())}
         with serving(env, tmp_path / "a.log") as first, serving(other_env, tmp_path / "b.log") as second:
             wait_for_listeners(redis_url, channel_name, 2)
             with connect(
@@ -199,7 +111,7 @@ def test_two_server_processes_share_live_events_through_redis(
                 ids = posted.json()
 
                 # then the agent's socket on the first hears of it
-                event = _next_of_type(ws, "message.received")
+                event = next_of_type(ws, "message.received")
                 assert event["data"]["message"]["id"] == ids["message_id"]
                 assert event["data"]["message"]["text"] == "Где мой заказ? 我的订单在哪里？"
 
@@ -210,5 +122,5 @@ def test_two_server_processes_share_live_events_through_redis(
                     headers={"Authorization": f"Bearer {token}"},
                 )
                 assert reply.status_code == 201
-                sent = _next_of_type(ws, "message.sent")
+                sent = next_of_type(ws, "message.sent")
                 assert sent["data"]["message"]["id"] == reply.json()["id"]

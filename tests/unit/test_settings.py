@@ -57,3 +57,13 @@ def test_a_redis_url_without_a_redis_scheme_is_refused(monkeypatch: pytest.Monke
     monkeypatch.setenv("OMNILINE_REDIS_URL", "127.0.0.1:6379")
     with pytest.raises(ValidationError, match="redis_url"):
         Settings()
+
+
+def test_several_workers_need_postgresql_and_the_redis_bus() -> None:
+    postgres, redis_url = "postgresql://postgres@db:5432/omniline", "redis://127.0.0.1:6379/0"
+    with pytest.raises(ValidationError, match="OMNILINE_WORKERS above 1 needs PostgreSQL"):
+        Settings(workers=2, database_url="sqlite:///var/omniline.db", redis_url=redis_url)
+    with pytest.raises(ValidationError, match="OMNILINE_WORKERS above 1 needs OMNILINE_REDIS_URL"):
+        Settings(workers=2, database_url=postgres, redis_url="")
+    assert Settings(workers=4, database_url=postgres, redis_url=redis_url).workers == 4
+    assert Settings(workers=1, database_url="sqlite:///var/omniline.db", redis_url="").workers == 1

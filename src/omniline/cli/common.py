@@ -16,15 +16,20 @@ from omniline.settings import Settings
 CLI_ACTOR = "cli"
 
 
-@contextlib.contextmanager
-def cli_container() -> Iterator[Container]:
-    """A container for one command; settings or domain errors end the command with exit code 2."""
+def cli_settings() -> Settings:
+    """The settings from the environment; refused ones end the command with exit code 2, named."""
     try:
-        settings = Settings()
+        return Settings()
     except ValidationError as error:
         problems = "; ".join(_setting_problem(item) for item in error.errors())
         typer.secho(f"error: bad settings: {problems}", fg="red", err=True)
         raise typer.Exit(2) from None
+
+
+@contextlib.contextmanager
+def cli_container() -> Iterator[Container]:
+    """A container for one command; settings or domain errors end the command with exit code 2."""
+    settings = cli_settings()
     container = bootstrap(settings)
     try:
         yield container

@@ -3,12 +3,14 @@ the latest ones in memory, so a new user sees agents' e-mail replies (and web ch
 arrive without a real mail server. `GET /demo/mailbox` lists them.
 
 It runs when OMNILINE_DEMO_MAILBOX_PORT is set (`make run` sets 2526) in the development environment;
-the demo mailbox channel sends through it.
+the demo mailbox channel sends through it. With several worker processes (`--workers`) the first to
+bind the port catches the mail, and only its `/demo/mailbox` lists it: a demo runs one process.
 """
 
 import asyncio
 import email
 import email.policy
+import errno
 import logging
 from collections import deque
 from email.message import EmailMessage
@@ -56,11 +58,17 @@ async def run_demo_mail_catcher(container: "Container") -> None:
     if settings.environment != "development" or settings.demo_mailbox_port is None:
         return
     handler = CatchAll()
-    server = await asyncio.get_running_loop().create_server(
-        lambda: SMTP(handler, enable_SMTPUTF8=True, hostname="omniline-demo"),
-        "127.0.0.1",
-        settings.demo_mailbox_port,
-    )
+    try:
+        server = await asyncio.get_running_loop().create_server(
+            lambda: SMTP(handler, enable_SMTPUTF8=True, hostname="omniline-demo"),
+            "127.0.0.1",
+            settings.demo_mailbox_port,
+        )
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE or settings.workers == 1:
+            raise
+        log.info("another worker process catches the demo's mail on port %s", settings.demo_mailbox_port)
+        return
     log.info("demo mailbox catching outgoing mail on 127.0.0.1:%s", settings.demo_mailbox_port)
     async with server:
         await server.serve_forever()

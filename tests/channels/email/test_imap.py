@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from omniline.bootstrap import Container
-from omniline.channels.email.imap import poll_channel
+from omniline.channels.email.imap import exclusive_pass, poll_channel
 from omniline.channels.models import Channel
 from omniline.messages.models import Message
 from tests.channels.email.dovecot import PASSWORD, USER, Dovecot
@@ -67,6 +67,31 @@ def test_new_mail_is_received_once_and_marked_processed(
     else:
         assert _folder_count(dovecot, "INBOX", "UNSEEN") == 0
         assert _folder_count(dovecot, "INBOX") == 3
+
+
+def test_a_mailbox_another_process_is_polling_is_left_to_it(
+    container: Container, dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several app processes poll every mailbox; one pass at a time fetches and moves its mail."""
+    if container.engine.dialect.name != "postgresql":
+        pytest.skip("the lock is PostgreSQL's: SQLite is served by one process")
+    monkeypatch.setenv("SSL_CERT_FILE", str(dovecot.certificate))
+    channel = make_email_channel(container, _imap_config(dovecot, processed_folder="Processed"))
+    dovecot.deliver("1.mail", fixture("koi8r-plain.eml"))
+
+    # while another process's pass holds the mailbox (its own connection, as in another process)
+    with exclusive_pass(container, channel.id) as mine:
+        assert mine
+        assert poll_channel(container, channel.id) == 0
+        with container.uow() as uow:
+            assert uow.session.scalars(select(Message.id)).all() == []
+        assert _folder_count(dovecot, "INBOX") == 1
+
+    # once it is done, the next pass takes it
+    assert poll_channel(container, channel.id) == 1
+    with container.uow() as uow:
+        assert uow.session.scalars(select(Message.text)).all() == ["Здравствуйте! Заказ 45821 не пришёл."]
+    assert (_folder_count(dovecot, "INBOX"), _folder_count(dovecot, "Processed")) == (0, 1)
 
 
 def test_an_untrusted_certificate_is_refused(container: Container, dovecot: Dovecot) -> None:

@@ -14,7 +14,10 @@ import logging
 import re
 import ssl
 import uuid
+from collections.abc import Iterator
 from typing import Any
+
+from sqlalchemy import func, select
 
 from omniline.bootstrap import Container
 from omniline.channels.email.config import ImapConfig, read_config
@@ -22,6 +25,7 @@ from omniline.channels.email.mailboxes import active_email_channels
 from omniline.channels.email.receiving import receive_mail
 from omniline.channels.models import Channel
 from omniline.channels.service import load_channel_info
+from omniline.pipeline.address_locks import lock_key
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +34,38 @@ BATCH = 200  # mails per pass and mailbox; the next pass continues
 
 def poll_channel(container: Container, channel_id: uuid.UUID) -> int:
     """Receive the mailbox's new mail; returns how many mails were processed. Raises imaplib/OS
-    errors (the polling loop logs them and tries again next time)."""
+    errors (the polling loop logs them and tries again next time).
+
+    Several app processes poll every mailbox (`omniline serve --workers`, or servers behind a load
+    balancer); on PostgreSQL one pass at a time per mailbox, under a lock held for the pass, so that
+    two do not fetch and move the same mail. A pass that finds the lock taken returns 0 at once: the
+    other process is fetching."""
+    with exclusive_pass(container, channel_id) as mine:
+        return _poll(container, channel_id) if mine else 0
+
+
+@contextlib.contextmanager
+def exclusive_pass(container: Container, channel_id: uuid.UUID) -> Iterator[bool]:
+    """Whether this process may poll the mailbox now; the lock is held until the block ends. A
+    session-level advisory lock on a connection of its own, so no transaction stays open across the
+    IMAP session; if that connection breaks, the server frees the lock with it. SQLite: one process."""
+    engine = container.engine
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    key = lock_key(channel_id, "imap-poll")  # the channel in place of a tenant: a name of its own
+    with engine.connect() as connection:
+        taken = bool(connection.scalar(select(func.pg_try_advisory_lock(key))))
+        connection.commit()
+        try:
+            yield taken
+        finally:
+            if taken:
+                connection.scalar(select(func.pg_advisory_unlock(key)))
+                connection.commit()
+
+
+def _poll(container: Container, channel_id: uuid.UUID) -> int:
     with container.uow() as uow:
         channel = load_channel_info(uow.session, channel_id)
     config = read_config(channel.config)

@@ -80,7 +80,11 @@ async def run_smtp_listener(container: Container) -> None:
     if port is None:
         return
     _, factory = smtp_factory(container)
-    server = await asyncio.get_running_loop().create_server(factory, container.settings.smtp_host, port)
+    # The worker processes of `omniline serve --workers` each listen on the port; the kernel spreads
+    # the connections (SO_REUSEPORT). What a mail changes is claimed in the database, as for hooks.
+    server = await asyncio.get_running_loop().create_server(
+        factory, container.settings.smtp_host, port, reuse_port=container.settings.workers > 1
+    )
     log.info("SMTP listener on %s:%s", container.settings.smtp_host, port)
     async with server:
         await server.serve_forever()
