@@ -76,6 +76,10 @@ class Settings(BaseSettings):
             )
         if len(self.secret_key) < 16:
             raise ValueError("OMNILINE_SECRET_KEY must be at least 16 characters long")
+        return self
+
+    @model_validator(mode="after")
+    def _workers_need_what_they_share(self) -> "Settings":
         if self.workers > 1 and self.database_url.startswith("sqlite"):
             raise ValueError(
                 "OMNILINE_WORKERS above 1 needs PostgreSQL (OMNILINE_DATABASE_URL=postgresql://…): "

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -50,9 +51,9 @@ def _listens_on(pid: int, port: int) -> bool:
     return any(str(link.readlink()) in inodes for link in descriptors.iterdir() if link.is_symlink())
 
 
-def _wait_for(condition: object, what: str, timeout: float = 30) -> None:
+def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
+    while not condition():
         assert time.monotonic() < deadline, what
         time.sleep(0.1)
 

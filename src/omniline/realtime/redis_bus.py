@@ -203,7 +203,6 @@ class RedisBus:
                     if message is not None and message.get("type") == "message":
                         self._receive(message["data"])
             except (redis.RedisError, OSError) as error:
-                self._listening.clear()
                 if self._stopped.is_set():
                     return
                 failures += 1
